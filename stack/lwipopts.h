@@ -1,0 +1,82 @@
+/*
+ * lwipopts.h: how membrane-stack configures lwIP (compile time).
+ *
+ * One single-threaded event loop owns lwIP (NO_SYS=1): the raw API only, no
+ * lwIP threads, sockets or netconn.  Windows are large and scaled so that
+ * one connection can fill a fast path; memory comes from the C heap, since
+ * the stack serves many apps with very different needs.
+ */
+#ifndef MEMBRANE_LWIPOPTS_H
+#define MEMBRANE_LWIPOPTS_H
+
+#define NO_SYS				1
+#define SYS_LIGHTWEIGHT_PROT		0
+#define LWIP_SOCKET			0
+#define LWIP_NETCONN			0
+#define LWIP_NETIF_API			0
+
+/* Memory: the heap, not fixed pools, so a busy app cannot starve another. */
+#define MEM_LIBC_MALLOC			1
+#define MEMP_MEM_MALLOC			1
+#define MEM_ALIGNMENT			8
+#define MEMP_NUM_TCP_PCB		4096
+#define MEMP_NUM_TCP_PCB_LISTEN		1024
+#define MEMP_NUM_UDP_PCB		1024
+#define MEMP_NUM_TCP_SEG		65536
+#define PBUF_POOL_SIZE			4096
+#define PBUF_POOL_BUFSIZE		LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
+
+/* Protocols. */
+#define LWIP_IPV4			1
+#define LWIP_IPV6			1
+#define LWIP_ARP			1
+#define LWIP_ETHERNET			1
+#define LWIP_ICMP			1
+#define LWIP_RAW			0
+#define LWIP_UDP			1
+#define LWIP_TCP			1
+#define LWIP_DHCP			1
+#define LWIP_DHCP_CHECK_LINK_UP		1
+#define LWIP_DNS			1
+#define DNS_MAX_SERVERS			3
+#define LWIP_IGMP			1
+#define LWIP_IPV6_MLD			1
+#define LWIP_IPV6_AUTOCONFIG		1
+#define LWIP_IPV6_DHCP6			0
+#define LWIP_ICMP6			1
+#define LWIP_IPV6_FRAG			1
+#define IP_REASSEMBLY			1
+#define IP_FRAG				1
+#define LWIP_BROADCAST_PING		0
+#define LWIP_NETIF_STATUS_CALLBACK	1
+#define LWIP_NETIF_LINK_CALLBACK	1
+#define LWIP_NETIF_HOSTNAME		1
+#define LWIP_SO_RCVBUF			0
+#define SO_REUSE			1
+#define LWIP_TCP_KEEPALIVE		1
+#define LWIP_CHECKSUM_ON_COPY		1
+
+/* TCP: a 1500-byte MTU, scaled windows of up to 4 MiB. */
+#define TCP_MSS				1460
+#define LWIP_WND_SCALE			1
+#define TCP_RCV_SCALE			7
+#define TCP_WND				(2048 * TCP_MSS)
+#define TCP_SND_BUF			(2048 * TCP_MSS)
+#define TCP_SND_QUEUELEN		((4 * TCP_SND_BUF) / TCP_MSS)
+#define TCP_SNDLOWAT			32768	/* lwIP keeps it a u16 */
+#define TCP_QUEUE_OOSEQ			1
+#define TCP_OOSEQ_MAX_BYTES		(4 * 1024 * 1024)
+#define TCP_LISTEN_BACKLOG		1
+#define TCP_DEFAULT_LISTEN_BACKLOG	128
+#define LWIP_TCP_TIMESTAMPS		0
+#define LWIP_TCP_SACK_OUT		1
+
+/* Statistics feed the per-app counters and the agent's trust signals. */
+#define LWIP_STATS			1
+#define LWIP_STATS_DISPLAY		0
+#define MIB2_STATS			0
+
+#define LWIP_PROVIDE_ERRNO		0
+#define LWIP_ERRNO_STDINCLUDE		1
+
+#endif /* MEMBRANE_LWIPOPTS_H */
