@@ -1,0 +1,130 @@
+/* switch_pvt.h: membrane-switch's own structures; not for other parts. */
+#ifndef MEMBRANE_SWITCH_PVT_H
+#define MEMBRANE_SWITCH_PVT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "netswitch.h"
+
+#define SW_MAX_PORTS		64
+#define SW_BURST		32
+#define SW_BAD_LIMIT		64	/* bad descriptors before detach */
+
+/* A counter written by the data thread only, read by the control thread. */
+#define CNT_ADD(c, v)	atomic_store_explicit(&(c), \
+	atomic_load_explicit(&(c), memory_order_relaxed) + (v), \
+	memory_order_relaxed)
+
+struct sw_counters {
+	_Atomic uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
+	_Atomic uint64_t drop_full, drop_spoof, drop_oversize, drop_runt;
+	_Atomic uint64_t drop_baddesc, drop_nodest;
+	_Atomic uint64_t fault_drop, fault_dup, fault_reorder, fault_corrupt;
+};
+
+/* A stack attached to the switch. */
+struct port {
+	uint32_t		 id;
+	uint8_t			 mac[6];
+	char			 name[NSW_NAME_MAX];
+	pid_t			 pid;
+	int			 sock;		/* control connection */
+	struct ion_region	 region;
+	struct nsw_layout	 layout;
+	struct ion_ring		 rx, fill, tx, done;	/* our sides */
+	struct ion_bell		 bell_stack;	/* we ring */
+	struct ion_bell		 bell_switch;	/* we arm */
+	int			 efd_stack;
+	uint32_t		 frame_max;	/* MTU + header + VLAN tag */
+	/* Data thread only: */
+	uint32_t		*rx_free;	/* rx buffers we hold */
+	uint32_t		 rx_nfree;
+	uint8_t			*rx_lent;	/* 1: buffer is with the stack */
+	struct nsw_desc		 rx_pend[SW_BURST];
+	unsigned		 rx_npend;
+	struct nsw_desc		 tx_hold[SW_BURST];	/* blocked on a full port */
+	unsigned		 tx_nhold;
+	struct nsw_desc		 done_pend[SW_BURST];
+	unsigned		 done_npend;
+	bool			 kick;		/* ring its bell after the batch */
+	uint32_t		 bad;		/* bad descriptors so far */
+	_Atomic bool		 doomed;	/* data thread asks for detach */
+	struct sw_counters	 c;
+};
+
+/* Ports as the data thread sees them: an immutable snapshot under RCU. */
+struct port_set {
+	uint32_t	 n;
+	struct port	*p[SW_MAX_PORTS];
+	/* Open addressing over MACs, 4x the ports: index + 1, 0 empty. */
+	uint8_t		 hash[4 * SW_MAX_PORTS];
+};
+
+/* The uplink, behind one interface whatever the backend. */
+struct uplink;
+struct uplink_ops {
+	const char	*name;
+	/* Take up to n frames; each handed to deliver(); returns count or -errno. */
+	int		(*rx)(struct uplink *, unsigned n,
+			    void (*deliver)(void *ctx, const uint8_t *, uint32_t),
+			    void *ctx);
+	/* Queue one frame for the wire (copied); 0 or -errno. */
+	int		(*tx)(struct uplink *, const uint8_t *, uint32_t);
+	/* Push queued frames out; 0 or -errno. */
+	int		(*flush)(struct uplink *);
+	/* A descriptor to sleep on, or -1 (then the loop polls with a timeout). */
+	int		(*fd)(struct uplink *);
+	/* The addresses and groups stacks want passed (AF_XDP filter). */
+	int		(*filter)(struct uplink *, const struct port_set *);
+	void		(*close)(struct uplink *);
+};
+struct uplink {
+	const struct uplink_ops	*ops;
+	void			*priv;
+	struct sw_counters	 c;
+};
+
+/* Fault injection on one direction. */
+struct fault {
+	double		drop, dup, reorder, corrupt;
+	uint64_t	delay_ns;
+};
+
+struct sw {
+	struct port_set		*ports;		/* RCU-protected */
+	struct uplink		*up;		/* NULL for "none" */
+	int			 efd_switch;	/* wakes the data thread */
+	uint32_t		 nbufs;		/* per pool per port */
+	uint64_t		 spin_ns;
+	struct fault		 fault_in;	/* toward the stacks */
+	struct fault		 fault_out;	/* from the stacks */
+	_Atomic bool		 stop;
+};
+
+/* port.c */
+struct port	*port_create(struct sw *, const uint8_t mac[6], const char *,
+		    int sock, pid_t pid, int *err);
+int		 port_send_attached(struct port *, int efd_switch);
+void		 port_destroy(struct port *);
+void		 counters_read(const struct sw_counters *, struct nsw_counters *);
+
+/* portset.c */
+struct port_set	*port_set_with(const struct port_set *, struct port *);
+struct port_set	*port_set_without(const struct port_set *, const struct port *);
+struct port	*port_set_lookup(const struct port_set *, const uint8_t mac[6]);
+
+/* fwd.c */
+void		*fwd_main(void *);
+
+/* ctl.c */
+int		 ctl_listen(const char *path);
+int		 ctl_serve(struct sw *, int lsock);
+int		 ctl_stats(const char *path);
+
+/* uplink_*.c */
+struct uplink	*uplink_open(const char *spec, char *err, size_t errlen);
+
+#endif /* MEMBRANE_SWITCH_PVT_H */

@@ -1,0 +1,287 @@
+/*
+ * swprobe.c: a stand-in stack for the switch's tests.  It attaches to
+ * membrane-switch as a port and sends or receives raw Ethernet frames that
+ * carry a sequence number, so a test can tell lost, duplicated, reordered
+ * and corrupted frames apart.
+ *
+ *   swprobe --ctl PATH --mac MAC [--name N] send --to MAC [--from MAC]
+ *           [--count N] [--size BYTES] [--ethertype 0xXXXX]
+ *   swprobe --ctl PATH --mac MAC recv [--count N] [--timeout MS]
+ *           [--quiet-ms MS]
+ *   swprobe --ctl PATH --mac MAC hold        (attach, then wait for a signal)
+ *
+ * recv prints one line: "received N lost L dup D reordered R corrupt C
+ * other O" and exits 0 when it got --count frames in order, 1 otherwise.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netswitch.h"
+
+#define PROBE_ETHERTYPE	0x88b5	/* IEEE local experimental */
+#define PROBE_MAGIC	0x50524f42u
+
+struct probe_hdr {
+	uint8_t		dst[6], src[6];
+	uint8_t		type[2];
+	uint8_t		magic[4];
+	uint8_t		seq[8];
+	uint8_t		sum[4];		/* of the bytes after this header */
+};
+
+static uint32_t
+probe_sum(const uint8_t *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n-- > 0)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
+
+static void
+put_be(uint8_t *p, uint64_t v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get_be(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = (v << 8) | *p++;
+	return v;
+}
+
+static int
+parse_mac(const char *s, uint8_t m[6])
+{
+	unsigned v[6];
+	int i;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3],
+	    &v[4], &v[5]) != 6)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		if (v[i] > 255)
+			return -1;
+		m[i] = (uint8_t)v[i];
+	}
+	return 0;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "swprobe: %s\n", what);
+	exit(2);
+}
+
+static int
+do_send(struct nsw_port *p, const uint8_t from[6], const uint8_t to[6],
+    uint64_t count, size_t size, unsigned type)
+{
+	uint8_t		 f[NSW_BUF_SIZE];
+	struct probe_hdr *h = (struct probe_hdr *)f;
+	uint64_t	 seq;
+	size_t		 i;
+	int		 rc;
+
+	memcpy(h->dst, to, 6);
+	memcpy(h->src, from, 6);
+	put_be(h->type, type, 2);
+	put_be(h->magic, PROBE_MAGIC, 4);
+	for (seq = 0; seq < count; seq++) {
+		put_be(h->seq, seq, 8);
+		for (i = sizeof(*h); i < size; i++)
+			f[i] = (uint8_t)(seq + i);
+		put_be(h->sum, probe_sum(f + sizeof(*h), size - sizeof(*h)), 4);
+		while ((rc = nsw_port_send(p, f, size)) == -ENOBUFS) {
+			nsw_port_flush(p);
+			usleep(50);
+		}
+		if (rc < 0) {
+			fprintf(stderr, "swprobe: send: %s\n", strerror(-rc));
+			return 1;
+		}
+		if (seq % 32 == 31)
+			nsw_port_flush(p);
+	}
+	nsw_port_flush(p);
+	/* Wait until the switch has taken every frame. */
+	while (ion_ring_space(&p->tx) < (int64_t)p->layout.ring_slots)
+		usleep(100);
+	printf("sent %llu\n", (unsigned long long)count);
+	return 0;
+}
+
+static int
+do_recv(struct nsw_port *p, uint64_t count, int timeout_ms, int quiet_ms)
+{
+	struct nsw_desc	 d[64];
+	uint64_t	 got = 0, lost = 0, dup = 0, reord = 0, bad = 0;
+	uint64_t	 other = 0, next = 0, deadline, last;
+	int		 n, i;
+
+	deadline = now_ms() + (uint64_t)timeout_ms;
+	last = now_ms();
+	for (;;) {
+		uint64_t t = now_ms();
+
+		if (t >= deadline)
+			break;
+		if (count > 0 && got + other >= count && quiet_ms == 0)
+			break;
+		if (quiet_ms > 0 && got + other >= count &&
+		    t - last >= (uint64_t)quiet_ms)
+			break;
+		n = nsw_port_recv(p, d, 64);
+		if (n < 0) {
+			fprintf(stderr, "swprobe: recv: %s\n", strerror(-n));
+			return 2;
+		}
+		if (n == 0) {
+			(void)nsw_port_wait(p, 50);
+			continue;
+		}
+		last = now_ms();
+		for (i = 0; i < n; i++) {
+			const uint8_t *f = nsw_port_frame(p, &d[i]);
+			const struct probe_hdr *h = (const void *)f;
+			uint64_t seq;
+
+			if (f == NULL || d[i].len < sizeof(*h) ||
+			    get_be(h->magic, 4) != PROBE_MAGIC) {
+				other++;
+				continue;
+			}
+			got++;
+			if (get_be(h->sum, 4) != probe_sum(f + sizeof(*h),
+			    d[i].len - sizeof(*h))) {
+				bad++;
+				continue;
+			}
+			seq = get_be(h->seq, 8);
+			if (seq == next)
+				next++;
+			else if (seq > next) {
+				lost += seq - next;
+				reord++;
+				next = seq + 1;
+			} else
+				dup++;
+		}
+		if (nsw_port_release(p, d, (unsigned)n) < 0)
+			die("release failed");
+	}
+	printf("received %llu lost %llu dup %llu reordered %llu corrupt %llu "
+	    "other %llu\n", (unsigned long long)got,
+	    (unsigned long long)lost, (unsigned long long)dup,
+	    (unsigned long long)reord, (unsigned long long)bad,
+	    (unsigned long long)other);
+	fflush(stdout);
+	return got == count && next == count && dup == 0 && bad == 0 ? 0 : 1;
+}
+
+static volatile sig_atomic_t stop;
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "ctl", required_argument, NULL, 'c' },
+		{ "mac", required_argument, NULL, 'm' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "to", required_argument, NULL, 't' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "count", required_argument, NULL, 'N' },
+		{ "size", required_argument, NULL, 's' },
+		{ "ethertype", required_argument, NULL, 'e' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "quiet-ms", required_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct nsw_port	 port;
+	const char	*ctl = NULL, *name = "swprobe", *cmd;
+	uint8_t		 mac[6], to[6], from[6];
+	char		 reason[160];
+	uint64_t	 count = 1;
+	size_t		 size = 64;
+	unsigned	 type = PROBE_ETHERTYPE;
+	int		 ch, rc, have_mac = 0, have_to = 0, have_from = 0;
+	int		 timeout = 5000, quiet = 0;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': ctl = optarg; break;
+		case 'm': if (parse_mac(optarg, mac)) die("bad --mac"); have_mac = 1; break;
+		case 'n': name = optarg; break;
+		case 't': if (parse_mac(optarg, to)) die("bad --to"); have_to = 1; break;
+		case 'f': if (parse_mac(optarg, from)) die("bad --from"); have_from = 1; break;
+		case 'N': count = strtoull(optarg, NULL, 0); break;
+		case 's': size = strtoul(optarg, NULL, 0); break;
+		case 'e': type = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'T': timeout = atoi(optarg); break;
+		case 'q': quiet = atoi(optarg); break;
+		default: die("bad option");
+		}
+	}
+	if (!have_mac || optind >= argc)
+		die("usage: swprobe --ctl PATH --mac MAC send|recv|hold ...");
+	cmd = argv[optind];
+	rc = nsw_port_attach(&port, ctl, mac, name, reason, sizeof(reason));
+	if (rc < 0) {
+		fprintf(stderr, "swprobe: attach: %s%s%s\n", strerror(-rc),
+		    reason[0] ? ": " : "", reason);
+		return 3;
+	}
+	printf("attached port %u\n", port.port_id);
+	fflush(stdout);
+	if (strcmp(cmd, "send") == 0) {
+		if (!have_to)
+			die("send needs --to");
+		if (size < sizeof(struct probe_hdr) || size > NSW_BUF_SIZE)
+			die("bad --size");
+		rc = do_send(&port, have_from ? from : mac, to, count, size,
+		    type);
+	} else if (strcmp(cmd, "recv") == 0) {
+		rc = do_recv(&port, count, timeout, quiet);
+	} else if (strcmp(cmd, "hold") == 0) {
+		signal(SIGTERM, on_signal);
+		signal(SIGINT, on_signal);
+		while (!stop)
+			pause();
+		rc = 0;
+	} else
+		die("unknown command");
+	nsw_port_detach(&port);
+	return rc;
+}
