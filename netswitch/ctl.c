@@ -146,6 +146,7 @@ ctl_publish(struct sw *sw, struct port_set *next)
 	struct port_set *old = rcu_xchg_pointer(&sw->ports, next);
 	uint64_t one = 1;
 
+	uplink_refilter(sw->up, next);
 	/* Wake the data thread so it sees the change and re-arms its bells. */
 	(void)write(sw->efd_switch, &one, sizeof(one));
 	synchronize_rcu();
@@ -317,7 +318,8 @@ ctl_message(struct sw *sw, unsigned i)
 			    "too many addresses or groups");
 			return 0;
 		}
-		/* XXX: the AF_XDP filter takes them once that backend lands. */
+		c->port->addrs = m.addrs;
+		uplink_refilter(sw->up, sw->ports);
 		ctl_simple(c->sock, NSW_MSG_OK, m.h.seq);
 		return 0;
 	case NSW_MSG_DETACH:

@@ -338,6 +338,8 @@ fwd_main(void *arg)
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, sw->efd_switch, &ev) < 0)
 		fatal("epoll_ctl");
 	if (sw->up != NULL) {
+		if (sw->up->ops->thread_init != NULL)
+			sw->up->ops->thread_init(sw->up);
 		upfd = sw->up->ops->fd(sw->up);
 		if (upfd >= 0) {
 			if (epoll_ctl(epfd, EPOLL_CTL_ADD, upfd, &ev) < 0)

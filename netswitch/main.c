@@ -29,6 +29,7 @@ usage(FILE *f)
 "  -c, --ctl PATH        control socket (default " NSW_CTL_PATH_DEFAULT ")\n"
 "  -b, --bufs N          frame buffers per direction per port (default 1024)\n"
 "  -s, --spin-us N       busy-poll this long before sleeping (default 50)\n"
+"      --xdp-prog FILE   the XDP object for af_xdp (default " MEMBRANE_XDP_OBJ ")\n"
 "      --stats           print the ports and counters of a running switch\n"
 "  -v, --verbose         log more (repeat for more)\n"
 "  -h, --help            this text\n"
@@ -61,6 +62,7 @@ main(int argc, char *argv[])
 		{ "bufs",	required_argument,	NULL, 'b' },
 		{ "spin-us",	required_argument,	NULL, 's' },
 		{ "stats",	no_argument,		NULL, 'S' },
+		{ "xdp-prog",	required_argument,	NULL, 'X' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
@@ -68,6 +70,7 @@ main(int argc, char *argv[])
 	};
 	struct sw	 sw;
 	const char	*ctl = NSW_CTL_PATH_DEFAULT, *spec = NULL;
+	const char	*xdp_obj = MEMBRANE_XDP_OBJ;
 	char		 err[256];
 	pthread_t	 fwd;
 	sigset_t	 mask;
@@ -94,6 +97,7 @@ main(int argc, char *argv[])
 			    1000000) * 1000;
 			break;
 		case 'S': stats = 1; break;
+		case 'X': xdp_obj = optarg; break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("membrane-switch %s\n", PACKAGE_VERSION); return 0;
@@ -116,7 +120,7 @@ main(int argc, char *argv[])
 	log_init("membrane-switch", 1, verbose);
 
 	/* 1. Acquire: the uplink first, while we hold the privileges. */
-	sw.up = uplink_open(spec, err, sizeof(err));
+	sw.up = uplink_open(spec, xdp_obj, err, sizeof(err));
 	if (sw.up == NULL && err[0] != '\0')
 		fatalx("%s", err);
 	if ((sw.efd_switch = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)

@@ -39,6 +39,7 @@ struct port {
 	struct ion_bell		 bell_switch;	/* we arm */
 	int			 efd_stack;
 	uint32_t		 frame_max;	/* MTU + header + VLAN tag */
+	struct nsw_addrs	 addrs;		/* control thread only */
 	/* Data thread only: */
 	uint32_t		*rx_free;	/* rx buffers we hold */
 	uint32_t		 rx_nfree;
@@ -63,10 +64,20 @@ struct port_set {
 	uint8_t		 hash[4 * SW_MAX_PORTS];
 };
 
+/* What the stacks want from the wire: their MACs, groups and addresses. */
+#define MAC_SET_MAX	(SW_MAX_PORTS * (1 + NSW_MAX_GROUPS))
+struct mac_set {
+	uint32_t	n_macs, n_ip4;
+	uint8_t		macs[MAC_SET_MAX][6];
+	uint8_t		ip4[SW_MAX_PORTS * NSW_MAX_ADDRS][4];
+};
+
 /* The uplink, behind one interface whatever the backend. */
 struct uplink;
 struct uplink_ops {
 	const char	*name;
+	/* Called once by the data thread before it uses the uplink; may be NULL. */
+	void		(*thread_init)(struct uplink *);
 	/* Take up to n frames; each handed to deliver(); returns count or -errno. */
 	int		(*rx)(struct uplink *, unsigned n,
 			    void (*deliver)(void *ctx, const uint8_t *, uint32_t),
@@ -77,8 +88,8 @@ struct uplink_ops {
 	int		(*flush)(struct uplink *);
 	/* A descriptor to sleep on, or -1 (then the loop polls with a timeout). */
 	int		(*fd)(struct uplink *);
-	/* The addresses and groups stacks want passed (AF_XDP filter). */
-	int		(*filter)(struct uplink *, const struct port_set *);
+	/* The frames stacks want from the wire (AF_XDP filter); may be NULL. */
+	int		(*filter)(struct uplink *, const struct mac_set *);
 	void		(*close)(struct uplink *);
 };
 struct uplink {
@@ -124,7 +135,9 @@ int		 ctl_listen(const char *path);
 int		 ctl_serve(struct sw *, int lsock);
 int		 ctl_stats(const char *path);
 
-/* uplink_*.c */
-struct uplink	*uplink_open(const char *spec, char *err, size_t errlen);
+/* uplink.c */
+struct uplink	*uplink_open(const char *spec, const char *xdp_obj, char *err,
+		    size_t errlen);
+void		 uplink_refilter(struct uplink *, const struct port_set *);
 
 #endif /* MEMBRANE_SWITCH_PVT_H */
