@@ -9,6 +9,7 @@
  *   swprobe --ctl PATH --mac MAC recv [--count N] [--timeout MS]
  *           [--quiet-ms MS]
  *   swprobe --ctl PATH --mac MAC hold        (attach, then wait for a signal)
+ *   --linger-ms MS keeps the port attached that long after send or recv.
  *
  * recv prints one line: "received N lost L dup D reordered R corrupt C
  * other O" and exits 0 when it got --count frames in order, 1 otherwise.
@@ -227,6 +228,7 @@ main(int argc, char *argv[])
 		{ "ethertype", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "quiet-ms", required_argument, NULL, 'q' },
+		{ "linger-ms", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct nsw_port	 port;
@@ -237,7 +239,7 @@ main(int argc, char *argv[])
 	size_t		 size = 64;
 	unsigned	 type = PROBE_ETHERTYPE;
 	int		 ch, rc, have_mac = 0, have_to = 0, have_from = 0;
-	int		 timeout = 5000, quiet = 0;
+	int		 timeout = 5000, quiet = 0, linger = 0;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -251,6 +253,7 @@ main(int argc, char *argv[])
 		case 'e': type = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 'T': timeout = atoi(optarg); break;
 		case 'q': quiet = atoi(optarg); break;
+		case 'l': linger = atoi(optarg); break;
 		default: die("bad option");
 		}
 	}
@@ -282,6 +285,9 @@ main(int argc, char *argv[])
 		rc = 0;
 	} else
 		die("unknown command");
+	/* Stay attached a while, so a test can read this port's counters. */
+	if (linger > 0)
+		usleep((useconds_t)linger * 1000);
 	nsw_port_detach(&port);
 	return rc;
 }

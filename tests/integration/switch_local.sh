@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# switch_local.sh: membrane-switch with no uplink: stack to stack through
+# the switch, the drop rules, detach and re-attach, 10^6 frames each way.
+. "$(dirname "$0")/lib.sh"
+
+CTL=$T/switch.sock
+A=02:00:00:00:00:0a
+B=02:00:00:00:00:0b
+C=02:00:00:00:00:0c
+
+"$SWITCH" --uplink none --ctl "$CTL" 2>"$T/switch.log" &
+track $!
+wait_switch "$CTL" || exit 1
+
+# A unicast frame for A reaches A only, never B.
+"$SWPROBE" --ctl "$CTL" --mac $A --name a recv --count 10 --timeout 5000 >"$T/a.out" &
+pa=$!; track $pa
+"$SWPROBE" --ctl "$CTL" --mac $B --name b recv --count 0 --quiet-ms 1500 --timeout 3000 >"$T/b.out" &
+pb=$!; track $pb
+sleep 0.5
+"$SWPROBE" --ctl "$CTL" --mac $C --name c send --to $A --count 10 >/dev/null
+wait $pa; check "unicast for A reaches A in order" grep -q "^received 10 lost 0 dup 0 reordered 0 corrupt 0" "$T/a.out"
+wait $pb; check "unicast for A never reaches B" grep -q "^received 0 " "$T/b.out"
+
+# Broadcast from C reaches A and B.
+"$SWPROBE" --ctl "$CTL" --mac $A --name a recv --count 5 --timeout 5000 >"$T/a.out" &
+pa=$!; track $pa
+"$SWPROBE" --ctl "$CTL" --mac $B --name b recv --count 5 --timeout 5000 >"$T/b.out" &
+pb=$!; track $pb
+sleep 0.5
+"$SWPROBE" --ctl "$CTL" --mac $C --name c send --to ff:ff:ff:ff:ff:ff --count 5 >/dev/null
+wait $pa; check "broadcast reaches A" grep -q "^received 5 lost 0" "$T/a.out"
+wait $pb; check "broadcast reaches B" grep -q "^received 5 lost 0" "$T/b.out"
+
+# A spoofed source MAC is dropped and counted; so is an oversize frame.
+"$SWPROBE" --ctl "$CTL" --mac $A --name a recv --count 0 --quiet-ms 1000 --timeout 2000 >"$T/a.out" &
+pa=$!; track $pa
+"$SWPROBE" --ctl "$CTL" --mac $C --name spoofer hold >/dev/null &
+ph=$!; track $ph
+sleep 0.5
+"$SWPROBE" --ctl "$CTL" --mac 02:00:00:00:00:0d --name liar send --to $A --from $B --count 7 --linger-ms 1500 >/dev/null &
+pl=$!
+"$SWPROBE" --ctl "$CTL" --mac 02:00:00:00:00:0e --name big send --to $A --count 3 --size 1600 --linger-ms 1500 >/dev/null &
+pbig=$!
+sleep 0.8
+check "spoofed frames dropped and counted" test "$(counter "$CTL" liar spoof)" = 7
+check "oversize frames dropped and counted" test "$(counter "$CTL" big oversz)" = 3
+wait $pl $pbig
+wait $pa; check "spoofed and oversize frames never reach A" grep -q "^received 0 " "$T/a.out"
+
+# A MAC already attached is refused with a reason.
+out=$("$SWPROBE" --ctl "$CTL" --mac $C --name dup recv --count 1 --timeout 100 2>&1)
+check "a second attach of one MAC is refused" sh -c "echo '$out' | grep -q 'already attached'"
+kill $ph; wait $ph 2>/dev/null
+
+# Detach on close: a killed probe's port disappears; its MAC can attach again.
+"$SWPROBE" --ctl "$CTL" --mac $A --name victim hold >/dev/null &
+pv=$!
+sleep 0.5
+check "port listed while attached" sh -c "'$SWITCH' --stats --ctl '$CTL' | grep -q victim"
+kill -9 $pv; wait $pv 2>/dev/null
+sleep 1.5
+check "port gone after its stack was killed" sh -c "! '$SWITCH' --stats --ctl '$CTL' | grep -q victim"
+"$SWPROBE" --ctl "$CTL" --mac $A --name again recv --count 1 --timeout 2000 >"$T/a.out" &
+pa=$!; track $pa
+sleep 0.5
+"$SWPROBE" --ctl "$CTL" --mac $C --name c send --to $A --count 1 >/dev/null
+wait $pa; check "the same MAC re-attaches and receives" grep -q "^received 1 lost 0" "$T/a.out"
+
+# 10^6 frames each way at once, none lost, duplicated or reordered.
+"$SWPROBE" --ctl "$CTL" --mac $A --name a recv --count 1000000 --timeout 120000 >"$T/a.out" &
+ra=$!; track $ra
+"$SWPROBE" --ctl "$CTL" --mac $B --name b recv --count 1000000 --timeout 120000 >"$T/b.out" &
+rb=$!; track $rb
+sleep 0.5
+"$SWPROBE" --ctl "$CTL" --mac 02:00:00:00:01:0a --name sa send --to $B --count 1000000 >/dev/null &
+sa=$!; track $sa
+"$SWPROBE" --ctl "$CTL" --mac 02:00:00:00:01:0b --name sb send --to $A --count 1000000 >/dev/null &
+sb=$!; track $sb
+wait $sa; wait $sb
+wait $ra; check "10^6 frames to A: none lost, duplicated or reordered" grep -q "^received 1000000 lost 0 dup 0 reordered 0 corrupt 0" "$T/a.out"
+wait $rb; check "10^6 frames to B: none lost, duplicated or reordered" grep -q "^received 1000000 lost 0 dup 0 reordered 0 corrupt 0" "$T/b.out"
+cat "$T/a.out" "$T/b.out" | grep received
+
+finish
