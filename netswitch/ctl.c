@@ -318,8 +318,14 @@ ctl_message(struct sw *sw, unsigned i)
 			    "too many addresses or groups");
 			return 0;
 		}
-		c->port->addrs = m.addrs;
-		uplink_refilter(sw->up, sw->ports);
+		{
+			struct port_set *next;
+
+			c->port->addrs = m.addrs;
+			while ((next = port_set_copy(sw->ports)) == NULL)
+				usleep(1000);
+			ctl_publish(sw, next);
+		}
 		ctl_simple(c->sock, NSW_MSG_OK, m.h.seq);
 		return 0;
 	case NSW_MSG_DETACH:

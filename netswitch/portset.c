@@ -26,7 +26,12 @@ portset_rehash(struct port_set *s)
 	uint32_t i, h;
 
 	memset(s->hash, 0, sizeof(s->hash));
+	memset(s->ip4, 0, sizeof(s->ip4));
 	for (i = 0; i < s->n; i++) {
+		const struct nsw_addrs *a = &s->p[i]->addrs;
+
+		s->ip4[i].n = a->n_ip4 <= NSW_MAX_ADDRS ? a->n_ip4 : 0;
+		memcpy(s->ip4[i].a, a->ip4, sizeof(s->ip4[i].a));
 		h = portset_hash(s->p[i]->mac) % HASH_SLOTS;
 		while (s->hash[h] != 0)
 			h = (h + 1) % HASH_SLOTS;
@@ -67,6 +72,13 @@ port_set_without(const struct port_set *old, const struct port *p)
 			s->p[s->n++] = old->p[i];
 	portset_rehash(s);
 	return s;
+}
+
+/* A new snapshot of the same ports, their addresses read afresh. */
+struct port_set *
+port_set_copy(const struct port_set *old)
+{
+	return port_set_without(old, NULL);
 }
 
 /* The port that owns mac, or NULL. */

@@ -62,6 +62,11 @@ struct port_set {
 	struct port	*p[SW_MAX_PORTS];
 	/* Open addressing over MACs, 4x the ports: index + 1, 0 empty. */
 	uint8_t		 hash[4 * SW_MAX_PORTS];
+	/* Each port's IPv4 addresses, copied from its ADDRS at snapshot time. */
+	struct {
+		uint32_t	n;
+		uint8_t		a[NSW_MAX_ADDRS][4];
+	}		 ip4[SW_MAX_PORTS];
 };
 
 /* What the stacks want from the wire: their MACs, groups and addresses. */
@@ -125,6 +130,7 @@ void		 counters_read(const struct sw_counters *, struct nsw_counters *);
 /* portset.c */
 struct port_set	*port_set_with(const struct port_set *, struct port *);
 struct port_set	*port_set_without(const struct port_set *, const struct port *);
+struct port_set	*port_set_copy(const struct port_set *);
 struct port	*port_set_lookup(const struct port_set *, const uint8_t mac[6]);
 
 /* fwd.c */

@@ -9,15 +9,19 @@
  *   swprobe --ctl PATH --mac MAC recv [--count N] [--timeout MS]
  *           [--quiet-ms MS]
  *   swprobe --ctl PATH --mac MAC hold        (attach, then wait for a signal)
- *   --linger-ms MS keeps the port attached that long after send or recv.
+ *   --linger-ms MS keeps the port attached that long after send or recv;
+ *   --ip A.B.C.D registers an IPv4 address (the switch then passes ARP for
+ *   it); --reattach makes recv attach again when the switch restarts.
  *
  * recv prints one line: "received N lost L dup D reordered R corrupt C
- * other O" and exits 0 when it got --count frames in order, 1 otherwise.
+ * other O arp A" (O: frames not from a probe, A: ARP among them) and exits 0 when it got --count frames in order, 1 otherwise.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,12 +142,42 @@ do_send(struct nsw_port *p, const uint8_t from[6], const uint8_t to[6],
 	return 0;
 }
 
+/* What re-attaching needs to know. */
+static const char	*g_ctl, *g_name;
+static uint8_t		 g_mac[6];
+static struct nsw_addrs	 g_addrs;
+static int		 g_reattach;
+
+/* Attach, and register our address if we have one. 0 or -errno. */
+static int
+probe_attach(struct nsw_port *p, char *reason, size_t len)
+{
+	int rc = nsw_port_attach(p, g_ctl, g_mac, g_name, reason, len);
+
+	if (rc == 0 && g_addrs.n_ip4 > 0)
+		rc = nsw_port_addrs(p, &g_addrs);
+	return rc;
+}
+
+/* Has the switch hung up on us? */
+static int
+switch_gone(struct nsw_port *p)
+{
+	struct pollfd pfd = { .fd = p->sock, .events = POLLIN };
+	char c;
+
+	if (poll(&pfd, 1, 0) <= 0)
+		return 0;
+	return recv(p->sock, &c, 1, MSG_DONTWAIT | MSG_PEEK) == 0 ||
+	    (pfd.revents & (POLLHUP | POLLERR));
+}
+
 static int
 do_recv(struct nsw_port *p, uint64_t count, int timeout_ms, int quiet_ms)
 {
 	struct nsw_desc	 d[64];
 	uint64_t	 got = 0, lost = 0, dup = 0, reord = 0, bad = 0;
-	uint64_t	 other = 0, next = 0, deadline, last;
+	uint64_t	 other = 0, arp = 0, next = 0, deadline, last;
 	int		 n, i;
 
 	deadline = now_ms() + (uint64_t)timeout_ms;
@@ -164,6 +198,22 @@ do_recv(struct nsw_port *p, uint64_t count, int timeout_ms, int quiet_ms)
 			return 2;
 		}
 		if (n == 0) {
+			if (g_reattach && switch_gone(p)) {
+				char reason[160];
+
+				nsw_port_detach(p);
+				while (probe_attach(p, reason, sizeof(reason)) != 0) {
+					if (now_ms() >= deadline) {
+						fprintf(stderr, "swprobe: could not "
+						    "re-attach\n");
+						return 2;
+					}
+					usleep(100000);
+				}
+				printf("re-attached port %u\n", p->port_id);
+				fflush(stdout);
+				continue;
+			}
 			(void)nsw_port_wait(p, 50);
 			continue;
 		}
@@ -173,6 +223,9 @@ do_recv(struct nsw_port *p, uint64_t count, int timeout_ms, int quiet_ms)
 			const struct probe_hdr *h = (const void *)f;
 			uint64_t seq;
 
+			if (f != NULL && d[i].len >= 14 && f[12] == 0x08 &&
+			    f[13] == 0x06)
+				arp++;
 			if (f == NULL || d[i].len < sizeof(*h) ||
 			    get_be(h->magic, 4) != PROBE_MAGIC) {
 				other++;
@@ -198,10 +251,10 @@ do_recv(struct nsw_port *p, uint64_t count, int timeout_ms, int quiet_ms)
 			die("release failed");
 	}
 	printf("received %llu lost %llu dup %llu reordered %llu corrupt %llu "
-	    "other %llu\n", (unsigned long long)got,
+	    "other %llu arp %llu\n", (unsigned long long)got,
 	    (unsigned long long)lost, (unsigned long long)dup,
 	    (unsigned long long)reord, (unsigned long long)bad,
-	    (unsigned long long)other);
+	    (unsigned long long)other, (unsigned long long)arp);
 	fflush(stdout);
 	return got == count && next == count && dup == 0 && bad == 0 ? 0 : 1;
 }
@@ -229,6 +282,8 @@ main(int argc, char *argv[])
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "quiet-ms", required_argument, NULL, 'q' },
 		{ "linger-ms", required_argument, NULL, 'l' },
+		{ "ip", required_argument, NULL, 'i' },
+		{ "reattach", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct nsw_port	 port;
@@ -254,13 +309,23 @@ main(int argc, char *argv[])
 		case 'T': timeout = atoi(optarg); break;
 		case 'q': quiet = atoi(optarg); break;
 		case 'l': linger = atoi(optarg); break;
+		case 'i':
+			if (g_addrs.n_ip4 >= NSW_MAX_ADDRS ||
+			    inet_pton(AF_INET, optarg, g_addrs.ip4[g_addrs.n_ip4]) != 1)
+				die("bad --ip");
+			g_addrs.n_ip4++;
+			break;
+		case 'r': g_reattach = 1; break;
 		default: die("bad option");
 		}
 	}
 	if (!have_mac || optind >= argc)
 		die("usage: swprobe --ctl PATH --mac MAC send|recv|hold ...");
 	cmd = argv[optind];
-	rc = nsw_port_attach(&port, ctl, mac, name, reason, sizeof(reason));
+	g_ctl = ctl;
+	g_name = name;
+	memcpy(g_mac, mac, 6);
+	rc = probe_attach(&port, reason, sizeof(reason));
 	if (rc < 0) {
 		fprintf(stderr, "swprobe: attach: %s%s%s\n", strerror(-rc),
 		    reason[0] ? ": " : "", reason);
