@@ -120,6 +120,8 @@ main(int argc, char *argv[])
 	log_init("membrane-switch", 1, verbose);
 
 	/* 1. Acquire: the uplink first, while we hold the privileges. */
+	if (priv_check(spec, err, sizeof(err)) != 0)
+		fatalx("%s", err);
 	sw.up = uplink_open(spec, xdp_obj, err, sizeof(err));
 	if (sw.up == NULL && err[0] != '\0')
 		fatalx("%s", err);
@@ -130,7 +132,10 @@ main(int argc, char *argv[])
 	if ((lsock = ctl_listen(ctl)) < 0)
 		fatalx("cannot listen on %s", ctl);
 
-	/* 2. Signals go to the control thread's signalfd only. */
+	/* 2. Drop what we no longer need, before any peer can talk to us. */
+	priv_drop(sw.up != NULL && strcmp(sw.up->ops->name, "af_xdp") == 0);
+
+	/* 3. Signals go to the control thread's signalfd only. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);

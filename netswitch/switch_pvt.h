@@ -141,6 +141,10 @@ int		 ctl_listen(const char *path);
 int		 ctl_serve(struct sw *, int lsock);
 int		 ctl_stats(const char *path);
 
+/* priv.c */
+int		 priv_check(const char *spec, char *err, size_t errlen);
+void		 priv_drop(bool keep_admin);
+
 /* uplink.c */
 struct uplink	*uplink_open(const char *spec, const char *xdp_obj, char *err,
 		    size_t errlen);

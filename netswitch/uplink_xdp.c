@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +199,60 @@ static const struct uplink_ops xu_ops = {
 	.close = xu_close,
 };
 
+/* libxdp's and libbpf's chatter goes to our log, at debug level. */
+static int
+xu_libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	if (level == LIBXDP_DEBUG || log_getverbose() < 1)
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("libxdp: %s", msg);
+	return 0;
+}
+
+static int
+xu_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	if (level == LIBBPF_DEBUG || log_getverbose() < 1)
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("libbpf: %s", msg);
+	return 0;
+}
+
+/*
+ * A membrane XDP program left on the interface by a switch that died is
+ * ours to replace; any other program is somebody else's.  Returns 0 if the
+ * interface is now free, or -EBUSY.
+ */
+static int
+xu_clear_stale(struct xu *x)
+{
+	struct xdp_multiprog	*mp;
+	struct xdp_program	*main_prog;
+	int			 rc = 0;
+
+	mp = xdp_multiprog__get_from_ifindex(x->ifindex);
+	if (libxdp_get_error(mp) != 0 || mp == NULL)
+		return 0;
+	main_prog = xdp_multiprog__main_prog(mp);
+	if (main_prog != NULL && xdp_multiprog__is_legacy(mp) &&
+	    strcmp(xdp_program__name(main_prog), "membrane_xdp") == 0) {
+		log_info("%s: replacing the XDP program of a switch that "
+		    "did not detach it", x->ifname);
+		rc = xdp_multiprog__detach(mp);
+	} else if (main_prog != NULL)
+		rc = -EBUSY;
+	xdp_multiprog__close(mp);
+	return rc;
+}
+
 /* Attach the XDP program, native mode first; 0 or -errno. */
 static int
 xu_attach_prog(struct xu *x, const char *obj, char *err, size_t errlen)
@@ -205,6 +260,14 @@ xu_attach_prog(struct xu *x, const char *obj, char *err, size_t errlen)
 	struct bpf_object	*bo;
 	int			 rc;
 
+	libxdp_set_print(xu_libxdp_print);
+	libbpf_set_print(xu_libbpf_print);
+	if (xu_clear_stale(x) != 0) {
+		snprintf(err, errlen, "%s already has an XDP program that is "
+		    "not membrane's; detach it first (ip link set dev %s xdp "
+		    "off)", x->ifname, x->ifname);
+		return -EBUSY;
+	}
 	x->prog = xdp_program__open_file(obj, "xdp", NULL);
 	rc = libxdp_get_error(x->prog);
 	if (rc != 0) {

@@ -47,8 +47,16 @@ start_switch() {
 	track $SWPID
 	wait_switch "$CTL" || { cat "$T/switch.log"; exit 1; }
 }
+# Bad uplinks and missing privileges are refused with the reason.
+out=$(ip netns exec $SNS "$SWITCH" --uplink "${spec%%:*}:mbnosuch0" --ctl "$T/x.sock" --xdp-prog "$XDP_OBJ" 2>&1)
+check "$backend: a missing interface is named" sh -c "echo \"\$1\" | grep -q mbnosuch0" _ "$out"
+out=$(ip netns exec $SNS setpriv --bounding-set=-net_admin "$SWITCH" --uplink "$spec" --ctl "$T/x.sock" --xdp-prog "$XDP_OBJ" 2>&1)
+check "$backend: a missing privilege is named" sh -c "echo \"\$1\" | grep -q 'needs CAP_NET_ADMIN'" _ "$out"
+
 start_switch
-grep -q "uplink" "$T/switch.log" && grep "$backend" "$T/switch.log" | head -2
+grep "$backend" "$T/switch.log" | head -2
+check "$backend: the running switch keeps at most CAP_NET_ADMIN" sh -c \
+    "test \$(( 0x\$(awk '/^CapEff/ {print \$2}' /proc/$SWPID/status) & ~(1 << 12) )) -eq 0"
 
 probe() { ip netns exec $SNS "$SWPROBE" --ctl "$CTL" "$@"; }
 
@@ -104,6 +112,13 @@ sleep 0.5
 probe --mac $A --name a send --to $B --count 100000 >/dev/null
 wait $pb
 check "$backend: 10^5 frames port to port, none lost or reordered" grep -q "^received 100000 lost 0 dup 0 reordered 0 corrupt 0" "$T/b.out"
+
+# A switch that dies without cleaning up is replaced by the next one.
+if [ "$backend" = af_xdp ]; then
+	kill -9 $SWPID; wait $SWPID 2>/dev/null
+	start_switch
+	check "$backend: a new switch replaces a dead one's XDP program" kill -0 $SWPID
+fi
 
 # Switch restart: the port re-attaches and traffic resumes.
 probe --mac $A --ip $IPA --name a recv --reattach --count 100 --timeout 30000 >"$T/a.out" &
