@@ -465,9 +465,11 @@ ctl_stats(const char *path)
 		fprintf(stderr, "membrane-switch: send: %s\n", strerror(errno));
 		return 1;
 	}
-	printf("%-4s %-17s %-20s %10s %12s %10s %12s %8s %6s %6s %6s %6s\n",
+	printf("%-4s %-17s %-20s %10s %12s %10s %12s %8s %6s %6s %6s %6s "
+	    "%6s %6s %6s %6s\n",
 	    "port", "mac", "name", "rx-frames", "rx-bytes", "tx-frames",
-	    "tx-bytes", "full", "spoof", "oversz", "baddsc", "nodest");
+	    "tx-bytes", "full", "spoof", "oversz", "baddsc", "nodest",
+	    "f-drop", "f-dup", "f-reor", "f-corr");
 	for (;;) {
 		n = recv(s, &m, sizeof(m), 0);
 		if (n <= 0) {
@@ -481,7 +483,8 @@ ctl_stats(const char *path)
 			return 1;
 		}
 		m.p.name[sizeof(m.p.name) - 1] = '\0';
-		printf("%-4u %-17s %-20s %10llu %12llu %10llu %12llu %8llu %6llu %6llu %6llu %6llu\n",
+		printf("%-4u %-17s %-20s %10llu %12llu %10llu %12llu %8llu "
+		    "%6llu %6llu %6llu %6llu %6llu %6llu %6llu %6llu\n",
 		    m.p.port_id, m.p.port_id == 0 ? "-" : ctl_mac(m.p.mac),
 		    m.p.name,
 		    (unsigned long long)m.p.c.rx_frames,
@@ -492,7 +495,11 @@ ctl_stats(const char *path)
 		    (unsigned long long)m.p.c.drop_spoof,
 		    (unsigned long long)m.p.c.drop_oversize,
 		    (unsigned long long)m.p.c.drop_baddesc,
-		    (unsigned long long)m.p.c.drop_nodest);
+		    (unsigned long long)m.p.c.drop_nodest,
+		    (unsigned long long)m.p.c.fault_drop,
+		    (unsigned long long)m.p.c.fault_dup,
+		    (unsigned long long)m.p.c.fault_reorder,
+		    (unsigned long long)m.p.c.fault_corrupt);
 	}
 	close(s);
 	return 0;

@@ -196,7 +196,54 @@ fwd_switch(struct fwd *fw, const uint8_t *f, uint32_t len)
 static void
 fwd_from_uplink(void *arg, const uint8_t *f, uint32_t len)
 {
-	(void)fwd_switch(arg, f, len);
+	struct fwd	*fw = arg;
+	struct sw	*sw = fw->sw;
+
+	if (!sw->fault_in.on) {
+		(void)fwd_switch(fw, f, len);
+		return;
+	}
+	if (fault_full(&sw->fault_in))
+		CNT_ADD(sw->up->c.drop_full, 1);
+	else
+		fault_admit(&sw->fault_in, &sw->up->c, 0, f, len, fwd_now());
+}
+
+/* The port with id in set, or NULL. */
+static struct port *
+fwd_port_by_id(const struct port_set *set, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (set->p[i]->id == id)
+			return set->p[i];
+	return NULL;
+}
+
+/* Switch the frames of q that are due; returns how many. */
+static int
+fwd_fault_drain(struct fwd *fw, struct fault_q *q)
+{
+	const struct fault_entry *e;
+	uint64_t	now;
+	int		n = 0;
+
+	if (!fault_pending(q))
+		return 0;
+	now = fwd_now();
+	while ((e = fault_peek(q, now)) != NULL) {
+		fw->src = e->src_id == 0 ? NULL : fwd_port_by_id(fw->set,
+		    e->src_id);
+		if (e->src_id == 0 || fw->src != NULL) {
+			/* Its destination is full: the rest waits, in order. */
+			if (!fwd_switch(fw, e->data, e->len))
+				break;
+		}
+		fault_pop(q);
+		n++;
+	}
+	return n;
 }
 
 /* Count a bad descriptor from p; too many and p is detached. */
@@ -282,7 +329,12 @@ fwd_tx_one(struct fwd *fw, struct port *p, const struct nsw_desc *d,
 		CNT_ADD(p->c.drop_oversize, 1);
 	else if (memcmp(f + 6, p->mac, 6) != 0)
 		CNT_ADD(p->c.drop_spoof, 1);
-	else if (!fwd_switch(fw, f, len))
+	else if (fw->sw->fault_out.on) {
+		if (fault_full(&fw->sw->fault_out))
+			return false;
+		fault_admit(&fw->sw->fault_out, &p->c, p->id, f, len,
+		    fwd_now());
+	} else if (!fwd_switch(fw, f, len))
 		return false;
 	fwd_done(p, d->off);
 	return true;
@@ -412,8 +464,11 @@ fwd_main(void *arg)
 			    &fw);
 			if (n > 0)
 				work += n;
-			sw->up->ops->flush(sw->up);
 		}
+		work += fwd_fault_drain(&fw, &sw->fault_out);
+		work += fwd_fault_drain(&fw, &sw->fault_in);
+		if (sw->up != NULL)
+			sw->up->ops->flush(sw->up);
 		for (i = 0; i < set->n; i++) {
 			struct port *p = set->p[i];
 
@@ -437,7 +492,9 @@ fwd_main(void *arg)
 			__builtin_ia32_pause();
 			continue;
 		}
-		fwd_sleep(sw, set, epfd, timeout_ms);
+		/* Frames held by the fault injector fall due on their own. */
+		fwd_sleep(sw, set, epfd, fault_pending(&sw->fault_in) ||
+		    fault_pending(&sw->fault_out) ? 1 : timeout_ms);
 		idle = 0;
 	}
 	close(epfd);

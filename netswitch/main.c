@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +31,10 @@ usage(FILE *f)
 "  -b, --bufs N          frame buffers per direction per port (default 1024)\n"
 "  -s, --spin-us N       busy-poll this long before sleeping (default 50)\n"
 "      --xdp-prog FILE   the XDP object for af_xdp (default " MEMBRANE_XDP_OBJ ")\n"
+"      --fault-in SPEC   faults on frames from the wire: drop=P,dup=P,\n"
+"                        reorder=P,corrupt=P,delay=MS (P from 0 to 1)\n"
+"      --fault-out SPEC  the same on frames from the stacks\n"
+"      --fault-seed N    seed of the fault injector (reproducible runs)\n"
 "      --stats           print the ports and counters of a running switch\n"
 "  -v, --verbose         log more (repeat for more)\n"
 "  -h, --help            this text\n"
@@ -63,6 +68,9 @@ main(int argc, char *argv[])
 		{ "spin-us",	required_argument,	NULL, 's' },
 		{ "stats",	no_argument,		NULL, 'S' },
 		{ "xdp-prog",	required_argument,	NULL, 'X' },
+		{ "fault-in",	required_argument,	NULL, 'I' },
+		{ "fault-out",	required_argument,	NULL, 'O' },
+		{ "fault-seed",	required_argument,	NULL, 'R' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
@@ -71,12 +79,16 @@ main(int argc, char *argv[])
 	struct sw	 sw;
 	const char	*ctl = NSW_CTL_PATH_DEFAULT, *spec = NULL;
 	const char	*xdp_obj = MEMBRANE_XDP_OBJ;
+	struct fault	 fin, fout;
+	uint64_t	 seed = 0;
 	char		 err[256];
 	pthread_t	 fwd;
 	sigset_t	 mask;
 	int		 ch, stats = 0, verbose = 0, lsock, rc;
 
 	memset(&sw, 0, sizeof(sw));
+	memset(&fin, 0, sizeof(fin));
+	memset(&fout, 0, sizeof(fout));
 	sw.nbufs = 1024;
 	sw.spin_ns = 50000;
 	while ((ch = getopt_long(argc, argv, "u:c:b:s:vhV", opts, NULL)) != -1) {
@@ -98,6 +110,18 @@ main(int argc, char *argv[])
 			break;
 		case 'S': stats = 1; break;
 		case 'X': xdp_obj = optarg; break;
+		case 'I':
+		case 'O':
+			if (fault_parse(ch == 'I' ? &fin : &fout, optarg, err,
+			    sizeof(err)) != 0) {
+				fprintf(stderr, "membrane-switch: --fault-%s: %s\n",
+				    ch == 'I' ? "in" : "out", err);
+				return 2;
+			}
+			break;
+		case 'R':
+			seed = parse_num("--fault-seed", optarg, 1, ULONG_MAX);
+			break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("membrane-switch %s\n", PACKAGE_VERSION); return 0;
@@ -125,6 +149,16 @@ main(int argc, char *argv[])
 	sw.up = uplink_open(spec, xdp_obj, err, sizeof(err));
 	if (sw.up == NULL && err[0] != '\0')
 		fatalx("%s", err);
+	if (fault_init(&sw.fault_in, &fin, seed) != 0 ||
+	    fault_init(&sw.fault_out, &fout, seed + 1) != 0)
+		fatalx("fault injection: out of memory");
+	if (sw.fault_in.on || sw.fault_out.on)
+		log_info("fault injection on: in drop=%g dup=%g reorder=%g "
+		    "corrupt=%g delay=%llums; out drop=%g dup=%g reorder=%g "
+		    "corrupt=%g delay=%llums", fin.drop, fin.dup, fin.reorder,
+		    fin.corrupt, (unsigned long long)(fin.delay_ns / 1000000),
+		    fout.drop, fout.dup, fout.reorder, fout.corrupt,
+		    (unsigned long long)(fout.delay_ns / 1000000));
 	if ((sw.efd_switch = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
 		fatal("eventfd");
 	if ((sw.ports = calloc(1, sizeof(*sw.ports))) == NULL)

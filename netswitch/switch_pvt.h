@@ -109,14 +109,32 @@ struct fault {
 	uint64_t	delay_ns;
 };
 
+/* A frame on its way through the fault injector. */
+struct fault_entry {
+	uint64_t	due;		/* CLOCK_MONOTONIC ns */
+	uint32_t	src_id;		/* port id, 0 for the uplink */
+	uint16_t	len;
+	uint8_t		data[NSW_FRAME_MAX];
+};
+
+struct fault_q {
+	struct fault		 cfg;
+	bool			 on;
+	uint64_t		 rng;
+	struct fault_entry	*e;		/* FIFO */
+	uint32_t		 head, tail;
+	struct fault_entry	 held;		/* reordered: goes after the next */
+	bool			 have_held;
+};
+
 struct sw {
 	struct port_set		*ports;		/* RCU-protected */
 	struct uplink		*up;		/* NULL for "none" */
 	int			 efd_switch;	/* wakes the data thread */
 	uint32_t		 nbufs;		/* per pool per port */
 	uint64_t		 spin_ns;
-	struct fault		 fault_in;	/* toward the stacks */
-	struct fault		 fault_out;	/* from the stacks */
+	struct fault_q		 fault_in;	/* frames from the wire */
+	struct fault_q		 fault_out;	/* frames from the stacks */
 	_Atomic bool		 stop;
 };
 
@@ -140,6 +158,16 @@ void		*fwd_main(void *);
 int		 ctl_listen(const char *path);
 int		 ctl_serve(struct sw *, int lsock);
 int		 ctl_stats(const char *path);
+
+/* fault.c */
+int		 fault_parse(struct fault *, const char *, char *, size_t);
+int		 fault_init(struct fault_q *, const struct fault *, uint64_t seed);
+bool		 fault_full(const struct fault_q *);
+bool		 fault_pending(const struct fault_q *);
+void		 fault_admit(struct fault_q *, struct sw_counters *, uint32_t,
+		    const uint8_t *, uint32_t, uint64_t now);
+const struct fault_entry *fault_peek(struct fault_q *, uint64_t now);
+void		 fault_pop(struct fault_q *);
 
 /* priv.c */
 int		 priv_check(const char *spec, char *err, size_t errlen);

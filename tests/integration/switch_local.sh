@@ -82,4 +82,37 @@ wait $ra; check "10^6 frames to A: none lost, duplicated or reordered" grep -q "
 wait $rb; check "10^6 frames to B: none lost, duplicated or reordered" grep -q "^received 1000000 lost 0 dup 0 reordered 0 corrupt 0" "$T/b.out"
 cat "$T/a.out" "$T/b.out" | grep received
 
+kill %1 2>/dev/null; wait 2>/dev/null
+
+# Faults injected on frames from the stacks: what the receiver observes is
+# exactly what the switch says it did.
+fault_run() {
+	"$SWITCH" --uplink none --ctl "$CTL" --fault-out "$1" --fault-seed 7 2>>"$T/switch.log" &
+	fs=$!; track $fs
+	wait_switch "$CTL" || exit 1
+	"$SWPROBE" --ctl "$CTL" --mac $B --name b recv --count 100000 --quiet-ms 2000 --timeout 60000 >"$T/b.out" &
+	rb=$!; track $rb
+	sleep 0.5
+	"$SWPROBE" --ctl "$CTL" --mac $A --name faulty send --to $B --count 100000 --linger-ms 3000 >/dev/null &
+	sa=$!; track $sa
+	wait $rb
+	got=$(grep '^received' "$T/b.out")
+	stats=$("$SWITCH" --stats --ctl "$CTL" | awk '$3 == "faulty"')
+	wait $sa
+	kill $fs; wait $fs 2>/dev/null
+	echo "$1: $got"
+	echo "$1: switch: $stats"
+}
+field() { echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
+col() { echo "$1" | awk -v c="$2" '{ print $c }'; }
+
+fault_run "drop=0.02,dup=0.01,reorder=0.02"
+check "faults: lost frames = frames the switch dropped" test "$(field "$got" lost)" = "$(col "$stats" 13)"
+check "faults: duplicates seen = frames duplicated" test "$(field "$got" dup)" = "$(col "$stats" 14)"
+check "faults: late frames = frames reordered" test "$(field "$got" reordered)" = "$(col "$stats" 15)"
+check "faults: some of each were made" test "$(col "$stats" 13)" -gt 0 -a "$(col "$stats" 14)" -gt 0 -a "$(col "$stats" 15)" -gt 0
+fault_run "corrupt=0.01,delay=5"
+check "faults: corrupt frames seen = frames corrupted" test "$(field "$got" corrupt)" = "$(col "$stats" 16)"
+check "faults: delayed, none lost or reordered" test "$(field "$got" lost)" = 0 -a "$(field "$got" reordered)" = 0 -a "$(col "$stats" 16)" -gt 0
+
 finish
