@@ -21,7 +21,8 @@ nsw_hdr_init(struct nsw_hdr *hdr, enum nsw_msg_type type, uint32_t len,
 /*
  * Check that buf (n bytes received) is a message of type and exactly len
  * bytes; type 0 accepts any known type whose length the caller checks.
- * Returns 0, -EPROTO (bad magic, version or type) or -EMSGSIZE.
+ * Returns 0, -EBADMSG (shorter than a header), -EPROTO (bad magic,
+ * version or type) or -EMSGSIZE (a length that does not match).
  */
 int
 nsw_hdr_check(const void *buf, size_t n, enum nsw_msg_type type, size_t len)
@@ -29,7 +30,7 @@ nsw_hdr_check(const void *buf, size_t n, enum nsw_msg_type type, size_t len)
 	struct nsw_hdr hdr;
 
 	if (n < sizeof(hdr))
-		return -EMSGSIZE;
+		return -EBADMSG;
 	memcpy(&hdr, buf, sizeof(hdr));
 	if (hdr.magic != NSW_MAGIC || hdr.version != NSW_VERSION)
 		return -EPROTO;

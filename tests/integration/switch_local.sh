@@ -82,6 +82,39 @@ wait $ra; check "10^6 frames to A: none lost, duplicated or reordered" grep -q "
 wait $rb; check "10^6 frames to B: none lost, duplicated or reordered" grep -q "^received 1000000 lost 0 dup 0 reordered 0 corrupt 0" "$T/b.out"
 cat "$T/a.out" "$T/b.out" | grep received
 
+# Malformed control messages get a reasoned refusal; the switch carries on.
+check "malformed control messages are refused with a reason" python3 "$(dirname "$0")/ctlfuzz.py" "$CTL"
+
+# A stack that scribbles over its region: bad descriptors dropped and
+# counted, a smashed ring index gets it detached; the others keep going.
+"$SWPROBE" --ctl "$CTL" --mac $B --name b recv --count 20000 --timeout 30000 >"$T/b.out" &
+rb=$!; track $rb
+"$SWPROBE" --ctl "$CTL" --mac 02:00:00:00:00:66 --name vandal scribble --count 10 --linger-ms 0 >"$T/v1.out"
+check "a few bad descriptors are dropped, the port stays" grep -q "still attached" "$T/v1.out"
+"$SWPROBE" --ctl "$CTL" --mac $A --name a send --to $B --count 10000 >/dev/null &
+sa=$!; track $sa
+"$SWPROBE" --ctl "$CTL" --mac 02:00:00:00:00:67 --name vandal2 scribble --count 0 --smash >"$T/v2.out"
+check "a stack that smashes its ring index is detached" grep -q "^detached" "$T/v2.out"
+"$SWPROBE" --ctl "$CTL" --mac 02:00:00:00:00:68 --name vandal3 scribble --count 100 >"$T/v3.out"
+check "a stack that keeps sending bad descriptors is detached" grep -q "^detached" "$T/v3.out"
+wait $sa
+"$SWPROBE" --ctl "$CTL" --mac 02:00:00:00:02:0a --name a2 send --to $B --count 10000 --seq-start 10000 >/dev/null
+wait $rb
+check "meanwhile, other ports' 20000 frames all arrive" grep -q "^received 20000 lost 0 dup 0 reordered 0 corrupt 0" "$T/b.out"
+check "the switch logged why" grep -q "corrupted its rings or sent bad descriptors" "$T/switch.log"
+
+# An idle switch with ports attached burns no CPU.
+"$SWPROBE" --ctl "$CTL" --mac $A --name idle hold >/dev/null &
+ph=$!; track $ph
+sleep 1
+pid=$(pgrep -f "membrane-switch --uplink none --ctl $CTL" | head -n 1)
+t0=$(awk '{print $14 + $15}' /proc/$pid/stat)
+sleep 2
+t1=$(awk '{print $14 + $15}' /proc/$pid/stat)
+hz=$(getconf CLK_TCK)
+check "an idle switch uses under 1% of a CPU ($((t1 - t0)) ticks of $((2 * hz)))" test $(( (t1 - t0) * 100 )) -lt $((2 * hz))
+kill $ph
+
 kill %1 2>/dev/null; wait 2>/dev/null
 
 # Faults injected on frames from the stacks: what the receiver observes is

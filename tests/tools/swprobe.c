@@ -5,10 +5,14 @@
  * and corrupted frames apart.
  *
  *   swprobe --ctl PATH --mac MAC [--name N] send --to MAC [--from MAC]
- *           [--count N] [--size BYTES] [--ethertype 0xXXXX]
+ *           [--count N] [--seq-start N] [--size BYTES] [--ethertype 0xXXXX]
  *   swprobe --ctl PATH --mac MAC recv [--count N] [--timeout MS]
  *           [--quiet-ms MS]
  *   swprobe --ctl PATH --mac MAC hold        (attach, then wait for a signal)
+ *   swprobe --ctl PATH --mac MAC scribble --count N [--smash]
+ *           (a hostile stack: N descriptors naming no buffer, then with
+ *           --smash a garbage ring index; prints "detached" when the
+ *           switch hangs up on it)
  *   --linger-ms MS keeps the port attached that long after send or recv;
  *   --ip A.B.C.D registers an IPv4 address (the switch then passes ARP for
  *   it); --reattach makes recv attach again when the switch restarts.
@@ -104,6 +108,8 @@ die(const char *what)
 	exit(2);
 }
 
+static uint64_t g_seq_start;
+
 static int
 do_send(struct nsw_port *p, const uint8_t from[6], const uint8_t to[6],
     uint64_t count, size_t size, unsigned type)
@@ -118,7 +124,7 @@ do_send(struct nsw_port *p, const uint8_t from[6], const uint8_t to[6],
 	memcpy(h->src, from, 6);
 	put_be(h->type, type, 2);
 	put_be(h->magic, PROBE_MAGIC, 4);
-	for (seq = 0; seq < count; seq++) {
+	for (seq = g_seq_start; seq < g_seq_start + count; seq++) {
 		put_be(h->seq, seq, 8);
 		for (i = sizeof(*h); i < size; i++)
 			f[i] = (uint8_t)(seq + i);
@@ -293,6 +299,8 @@ main(int argc, char *argv[])
 		{ "linger-ms", required_argument, NULL, 'l' },
 		{ "ip", required_argument, NULL, 'i' },
 		{ "reattach", no_argument, NULL, 'r' },
+		{ "smash", no_argument, NULL, 'S' },
+		{ "seq-start", required_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct nsw_port	 port;
@@ -303,7 +311,7 @@ main(int argc, char *argv[])
 	size_t		 size = 64;
 	unsigned	 type = PROBE_ETHERTYPE;
 	int		 ch, rc, have_mac = 0, have_to = 0, have_from = 0;
-	int		 timeout = 5000, quiet = 0, linger = 0;
+	int		 timeout = 5000, quiet = 0, linger = 0, smash = 0;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -325,6 +333,8 @@ main(int argc, char *argv[])
 			g_addrs.n_ip4++;
 			break;
 		case 'r': g_reattach = 1; break;
+		case 'S': smash = 1; break;
+		case 'Q': g_seq_start = strtoull(optarg, NULL, 0); break;
 		default: die("bad option");
 		}
 	}
@@ -351,6 +361,28 @@ main(int argc, char *argv[])
 		    type);
 	} else if (strcmp(cmd, "recv") == 0) {
 		rc = do_recv(&port, count, timeout, quiet);
+	} else if (strcmp(cmd, "scribble") == 0) {
+		/* A hostile stack: descriptors naming no buffer of ours, then a smashed ring index. */
+		struct nsw_desc bad = { .off = 0xfffff000u, .len = 64, .flags = 0 };
+		uint64_t k;
+
+		for (k = 0; k < count; k++) {
+			bad.off = (uint32_t)(0xfffff000u - k * 7);
+			if (ion_ring_enqueue_bulk(&port.tx, &bad, 1) < 0)
+				break;
+		}
+		nsw_port_flush(&port);
+		usleep(300000);
+		if (smash) {
+			atomic_store(&port.tx.shm->prod,
+			    atomic_load(&port.tx.shm->cons) + 12345678u);
+			nsw_port_flush(&port);
+		}
+		/* The switch hangs up on a persistent offender. */
+		for (k = 0; k < 50 && !switch_gone(&port); k++)
+			usleep(100000);
+		printf("%s\n", switch_gone(&port) ? "detached" : "still attached");
+		rc = 0;
 	} else if (strcmp(cmd, "hold") == 0) {
 		signal(SIGTERM, on_signal);
 		signal(SIGINT, on_signal);
