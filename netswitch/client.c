@@ -189,11 +189,27 @@ client_reclaim(struct nsw_port *p)
 	return n;
 }
 
+/* Publish the queued descriptors (one index store for the batch). */
+static int
+client_publish(struct nsw_port *p)
+{
+	int rc;
+
+	if (p->tx_npend == 0)
+		return 0;
+	/* The ring has a slot for every tx buffer: it cannot be full. */
+	rc = ion_ring_enqueue_bulk(&p->tx, p->tx_pend, p->tx_npend);
+	if (rc < 0)
+		return rc;
+	p->tx_npend = 0;
+	return 0;
+}
+
 int
 nsw_port_send(struct nsw_port *p, const void *frame, size_t len)
 {
-	struct nsw_desc	d;
-	int		rc;
+	struct nsw_desc	*d;
+	int		 rc;
 
 	if (len < 14 || len > p->layout.buf_size)
 		return -EMSGSIZE;
@@ -201,22 +217,24 @@ nsw_port_send(struct nsw_port *p, const void *frame, size_t len)
 		return rc;
 	if (p->tx_nfree == 0)
 		return -ENOBUFS;
-	d.off = p->tx_free[p->tx_nfree - 1];
-	d.len = (uint16_t)len;
-	d.flags = 0;
-	memcpy(ion_region_at(&p->region, d.off, len), frame, len);
-	rc = ion_ring_enqueue_bulk(&p->tx, &d, 1);
-	if (rc < 0)
-		return rc;
-	p->tx_nfree--;
+	d = &p->tx_pend[p->tx_npend++];
+	d->off = p->tx_free[--p->tx_nfree];
+	d->len = (uint16_t)len;
+	d->flags = 0;
+	memcpy((uint8_t *)p->region.base + d->off, frame, len);
+	if (p->tx_npend == 32)
+		return client_publish(p);
 	return 0;
 }
 
 int
 nsw_port_flush(struct nsw_port *p)
 {
-	int rc = ion_bell_ring(&p->bell_switch);
+	int rc;
 
+	if ((rc = client_publish(p)) < 0)
+		return rc;
+	rc = ion_bell_ring(&p->bell_switch);
 	return rc < 0 ? rc : 0;
 }
 

@@ -153,6 +153,8 @@ struct nsw_port {
 	int			efd_stack, efd_switch;
 	uint32_t		*tx_free;	/* stack of free tx buffers */
 	uint32_t		 tx_nfree;
+	struct nsw_desc		 tx_pend[32];	/* sent, not yet published */
+	uint32_t		 tx_npend;
 };
 
 /*
@@ -167,9 +169,13 @@ int	nsw_port_attach(struct nsw_port *p, const char *ctl_path,
 /* Close the control socket and unmap; the switch detaches the port. */
 void	nsw_port_detach(struct nsw_port *p);
 
-/* Queue one frame for the switch (copied). 0, -ENOBUFS, -EMSGSIZE or -errno. */
+/*
+ * Queue one frame for the switch (copied).  Frames are published to the
+ * switch in batches: by nsw_port_flush, or every 32 frames.
+ * Returns 0, -ENOBUFS (every tx buffer in flight), -EMSGSIZE or -errno.
+ */
 int	nsw_port_send(struct nsw_port *p, const void *frame, size_t len);
-/* Wake the switch if it sleeps; call after a batch of sends. */
+/* Publish queued frames and wake the switch if it sleeps. 0 or -errno. */
 int	nsw_port_flush(struct nsw_port *p);
 /*
  * Take up to n received frames; each stays ours until released.  Returns
