@@ -14,7 +14,7 @@
 # kernel bridge at the same frame size.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-build=${top_builddir:-$(cd "$here/.." && pwd)}
+build=${top_builddir:-$(cd "$here/.." && pwd)}	# run from the build tree's bench/
 SWITCH=$build/netswitch/membrane-switch
 GEN=$build/bench/swgen
 XDP_OBJ=$build/netswitch/xdp_filter.bpf.o
