@@ -89,6 +89,11 @@ ion_stream_write(struct ion_stream *s, const void *buf, size_t len)
 	if (n == 0)
 		return 0;
 	ion__ring_copy_in(r, r->head, buf, n);
+	/*
+	 * The head moves past any reservation: its bytes now hold this
+	 * write's data, and committing them would publish past the space.
+	 */
+	r->reserved = 0;
 	stream_publish(r, n);
 	return n;
 }
