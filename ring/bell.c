@@ -100,7 +100,7 @@ ion_bell_wait(struct ion_bell *b, int (*ready)(void *), void *arg,
     int timeout_ms)
 {
 	struct pollfd	 pfd;
-	uint64_t	 start, deadline = 0;
+	uint64_t	 start, deadline = 0, spin;
 	unsigned	 i;
 	int		 rc, left;
 
@@ -109,14 +109,18 @@ ion_bell_wait(struct ion_bell *b, int (*ready)(void *), void *arg,
 	if (timeout_ms == 0)
 		return 0;
 	start = bell_now_ns();
-	if (timeout_ms > 0)
+	spin = b->spin_ns;
+	if (timeout_ms > 0) {
 		deadline = start + (uint64_t)timeout_ms * 1000000u;
+		if (spin > (uint64_t)timeout_ms * 1000000u)
+			spin = (uint64_t)timeout_ms * 1000000u;
+	}
 	/* Spin: the cheap path while the producer is busy. */
-	for (i = 1; b->spin_ns > 0; i++) {
+	for (i = 1; spin > 0; i++) {
 		ring_cpu_relax();
 		if ((rc = ready(arg)) != 0)
 			return rc;
-		if (i % 16 == 0 && bell_now_ns() - start >= b->spin_ns)
+		if (i % 16 == 0 && bell_now_ns() - start >= spin)
 			break;
 	}
 	for (;;) {
