@@ -3,7 +3,10 @@
 # one run with the Linux kernel bridging the same traffic between veth
 # pairs.  A benchmark, not a test: it prints a table and asserts nothing.
 #
-#   bench/switch [--seconds N]        (as root: it builds network namespaces)
+#   bench/switch [--seconds N] [--reps N]   (as root: it builds namespaces)
+#
+# Each figure is the median of --reps runs (default 3), the paths taken in
+# turn within each repetition so that the machine's noise falls on all.
 #
 # Paths (64- and 1500-byte frames):
 #   kernel bridge     AF_PACKET sender -> veth -> bridge -> veth -> AF_PACKET receiver
@@ -19,10 +22,15 @@ SWITCH=$build/netswitch/membrane-switch
 GEN=$build/bench/swgen
 XDP_OBJ=$build/netswitch/xdp_filter.bpf.o
 SECS=3
-case ${1:-} in
---seconds) SECS=${2:?}; shift 2 ;;
--h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
-esac
+REPS=3
+while [ $# -gt 0 ]; do
+	case $1 in
+	--seconds) SECS=${2:?}; shift 2 ;;
+	--reps) REPS=${2:?}; shift 2 ;;
+	-h|--help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "bench/switch: unknown option $1 (try --help)" >&2; exit 2 ;;
+	esac
+done
 [ "$(id -u)" = 0 ] || { echo "bench/switch: run as root (network namespaces, XDP)" >&2; exit 1; }
 [ -x "$SWITCH" ] && [ -x "$GEN" ] || { echo "bench/switch: build first (make)" >&2; exit 1; }
 
@@ -77,11 +85,9 @@ measure() {	# measure "RECEIVER CMD" "SENDER CMD"
 }
 
 declare -A R
-for size in 64 1500; do
-	R[bridge,$size]=$(measure \
-	    "ip netns exec mbbr$$ $GEN raw-rx mbrb$$ $SECS" \
-	    "ip netns exec mbbg$$ $GEN raw-tx mbga$$ $RMAC $size $((SECS + 3))")
-done
+# add KEY FPS: remember one repetition's figure.
+add() { R[$1]="${R[$1]:-} ${2:-0}"; }
+median() { echo $* | tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }
 
 start_switch() {	# start_switch SPEC
 	ip netns exec mbbs$$ "$SWITCH" --uplink "$1" --ctl "$T/sw.sock" \
@@ -94,28 +100,36 @@ start_switch() {	# start_switch SPEC
 }
 stop_switch() { kill $SW 2>/dev/null; wait $SW 2>/dev/null; }
 
-start_switch none
-for size in 64 1500; do
-	R[p2p,$size]=$(ip netns exec mbbs$$ $GEN p2p "$T/sw.sock" $size $SECS | awk '{print $6}')
-done
-stop_switch
-
-for be in af_xdp dpdk; do
-	case $be in
-	af_xdp) spec=af_xdp:mbsu$$ ;;
-	dpdk) spec="dpdk:--no-huge -m 512 --no-pci --no-shconf --file-prefix=mbb$$ --log-level=error --vdev=net_af_packet0,iface=mbsu$$,framecnt=4096" ;;
-	esac
-	start_switch "$spec" || continue
+for rep in $(seq "$REPS"); do
+	echo "bench/switch: repetition $rep/$REPS" >&2
 	for size in 64 1500; do
-		R[up2port,$be,$size]=$(measure \
-		    "ip netns exec mbbs$$ $GEN port-rx $T/sw.sock $PORT $SECS" \
-		    "ip netns exec mbbp$$ $GEN raw-tx mbpk$$ $PORT $size $((SECS + 3))")
-		R[port2up,$be,$size]=$(measure \
-		    "ip netns exec mbbp$$ $GEN raw-rx mbpk$$ $SECS" \
-		    "ip netns exec mbbs$$ $GEN port-tx $T/sw.sock $PMAC $size $((SECS + 3))")
+		add bridge,$size "$(measure \
+		    "ip netns exec mbbr$$ $GEN raw-rx mbrb$$ $SECS" \
+		    "ip netns exec mbbg$$ $GEN raw-tx mbga$$ $RMAC $size $((SECS + 3))")"
+	done
+	start_switch none || exit 1
+	for size in 64 1500; do
+		add p2p,$size "$(ip netns exec mbbs$$ $GEN p2p "$T/sw.sock" $size $SECS | awk '{print $6}')"
 	done
 	stop_switch
+	for be in af_xdp dpdk; do
+		case $be in
+		af_xdp) spec=af_xdp:mbsu$$ ;;
+		dpdk) spec="dpdk:--no-huge -m 512 --no-pci --no-shconf --file-prefix=mbb$$ --log-level=error --vdev=net_af_packet0,iface=mbsu$$,framecnt=4096" ;;
+		esac
+		start_switch "$spec" || continue
+		for size in 64 1500; do
+			add up2port,$be,$size "$(measure \
+			    "ip netns exec mbbs$$ $GEN port-rx $T/sw.sock $PORT $SECS" \
+			    "ip netns exec mbbp$$ $GEN raw-tx mbpk$$ $PORT $size $((SECS + 3))")"
+			add port2up,$be,$size "$(measure \
+			    "ip netns exec mbbp$$ $GEN raw-rx mbpk$$ $SECS" \
+			    "ip netns exec mbbs$$ $GEN port-tx $T/sw.sock $PMAC $size $((SECS + 3))")"
+		done
+		stop_switch
+	done
 done
+for k in "${!R[@]}"; do R[$k]=$(median ${R[$k]}); done
 
 row() {	# row LABEL SIZE FPS
 	local fps=${3:-0} base=${R[bridge,$2]:-0}
@@ -126,7 +140,7 @@ row() {	# row LABEL SIZE FPS
 		if (f > 0) ns = 1e9 / f
 		printf "%-28s %6d %12.3f %10.1f %10s\n", l, s, f / 1e6, ns, r }'
 }
-echo "membrane-switch vs the kernel bridge, $SECS s per figure, $(nproc) CPUs"
+echo "membrane-switch vs the kernel bridge: medians of $REPS runs of $SECS s, $(nproc) CPUs"
 printf "%-28s %6s %12s %10s %10s\n" path bytes Mframes/s ns/frame vs-bridge
 for size in 64 1500; do
 	row "kernel bridge (veth)" $size "${R[bridge,$size]}"
