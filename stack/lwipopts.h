@@ -45,11 +45,13 @@
 #define LWIP_IPV6_DHCP6			0
 #define LWIP_ICMP6			1
 #define LWIP_IPV6_FRAG			1
+#define IPV6_FRAG_COPYHEADER		1	/* 64-bit pointers do not fit the header */
 #define IP_REASSEMBLY			1
 #define IP_FRAG				1
 #define LWIP_BROADCAST_PING		0
 #define LWIP_NETIF_STATUS_CALLBACK	1
 #define LWIP_NETIF_LINK_CALLBACK	1
+#define LWIP_NETIF_EXT_STATUS_CALLBACK	1
 #define LWIP_NETIF_HOSTNAME		1
 #define LWIP_SO_RCVBUF			0
 #define SO_REUSE			1

@@ -1,0 +1,162 @@
+/* loop.c: the one event loop: switch port, lwIP timers, signals. */
+#include "config.h"
+
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lwip/sys.h"
+#include "lwip/timeouts.h"
+
+#include "log.h"
+#include "stack_pvt.h"
+
+#define LOOP_REATTACH_MS	500
+#define LOOP_SPIN		64	/* idle turns before sleeping */
+
+enum { EV_SIGNAL = 1, EV_BELL, EV_SWITCH };
+
+/* Attach to the switch and watch the port; 0 or -errno. */
+int
+loop_attach(struct stack *st)
+{
+	struct epoll_event	ev;
+	char			reason[160];
+	int			rc;
+
+	rc = nsw_port_attach(&st->port, st->cfg.switch_path, st->cfg.mac,
+	    st->cfg.name, reason, sizeof(reason));
+	if (rc < 0) {
+		if (reason[0] != '\0')
+			log_warnx("switch %s refused us: %s",
+			    st->cfg.switch_path, reason);
+		return rc;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = EV_BELL;
+	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->port.efd_stack, &ev) < 0)
+		fatal("epoll_ctl");
+	ev.events = EPOLLIN | EPOLLRDHUP;
+	ev.data.u32 = EV_SWITCH;
+	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->port.sock, &ev) < 0)
+		fatal("epoll_ctl");
+	st->attached = true;
+	log_info("attached to %s as port %u", st->cfg.switch_path,
+	    st->port.port_id);
+	stack_netif_addrs(st);
+	return 0;
+}
+
+/* The switch went away: keep lwIP and its sockets, try again later. */
+static void
+loop_detach(struct stack *st)
+{
+	(void)epoll_ctl(st->epfd, EPOLL_CTL_DEL, st->port.efd_stack, NULL);
+	(void)epoll_ctl(st->epfd, EPOLL_CTL_DEL, st->port.sock, NULL);
+	nsw_port_detach(&st->port);
+	st->attached = false;
+	log_warnx("lost the switch; re-attaching every %d ms", LOOP_REATTACH_MS);
+}
+
+/* Called by lwIP when an address of the interface changes (v4 or v6). */
+static void
+loop_status(struct netif *nif, netif_nsc_reason_t reason,
+    const netif_ext_callback_args_t *args)
+{
+	struct stack	*st = nif->state;
+	int		 rc;
+
+	(void)reason;
+	(void)args;
+	if ((rc = bus_publish(st)) < 0)
+		log_warnx("bus: %s", strerror(-rc));
+	stack_netif_addrs(st);
+}
+
+int
+loop_run(struct stack *st)
+{
+	struct epoll_event	ev[8];
+	sigset_t		mask;
+	unsigned		idle = 0;
+	uint32_t		next_attach = 0;
+	int			sfd, n, i, timeout;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		fatal("signalfd");
+	memset(ev, 0, sizeof(ev));
+	ev[0].events = EPOLLIN;
+	ev[0].data.u32 = EV_SIGNAL;
+	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, sfd, &ev[0]) < 0)
+		fatal("epoll_ctl");
+	{
+		static netif_ext_callback_t cb;
+
+		netif_add_ext_callback(&cb, loop_status);
+	}
+	loop_status(&st->netif, LWIP_NSC_NONE, NULL);
+
+	for (;;) {
+		int work = stack_netif_poll(st);
+
+		if (work < 0) {
+			loop_detach(st);
+			work = 0;
+		}
+		sys_check_timeouts();
+		stack_netif_flush(st);
+		if (!st->attached && sys_now() - next_attach < 0x80000000u) {
+			if (loop_attach(st) < 0)
+				next_attach = sys_now() + LOOP_REATTACH_MS;
+		}
+		if (work > 0 || idle++ < LOOP_SPIN) {
+			if (work > 0)
+				idle = 0;
+			continue;
+		}
+		/* Sleep: arm the doorbell, look once more, then block. */
+		timeout = (int)sys_timeouts_sleeptime();
+		if (timeout < 0 || sys_timeouts_sleeptime() == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+			timeout = -1;
+		if (!st->attached && (timeout < 0 || timeout > LOOP_REATTACH_MS))
+			timeout = LOOP_REATTACH_MS;
+		if (st->attached) {
+			ion_bell_arm(&st->port.bell_stack);
+			if (ion_ring_count(&st->port.rx) != 0) {
+				ion_bell_disarm(&st->port.bell_stack);
+				continue;
+			}
+		}
+		n = epoll_wait(st->epfd, ev, 8, timeout);
+		if (st->attached) {
+			ion_bell_disarm(&st->port.bell_stack);
+			(void)ion_bell_drain(&st->port.bell_stack);
+		}
+		idle = 0;
+		for (i = 0; i < n; i++) {
+			if (ev[i].data.u32 == EV_SIGNAL) {
+				struct signalfd_siginfo si;
+
+				if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
+				    si.ssi_signo != SIGPIPE) {
+					log_info("signal %u: stopping",
+					    si.ssi_signo);
+					close(sfd);
+					return 0;
+				}
+			} else if (ev[i].data.u32 == EV_SWITCH && st->attached &&
+			    (ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+				loop_detach(st);
+		}
+	}
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# stack_basic.sh: membrane-stack on an AF_XDP switch, a kernel peer in its
+# own namespace: static address, the bus file, ping over IPv4 and IPv6,
+# re-attach after a switch restart, bad flags refused.
+. "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" = 0 ] || { echo "FAIL: needs root (namespaces, XDP)"; exit 1; }
+STACK=$top_builddir/stack/membrane-stack
+SNS=mbs$$
+PNS=mbp$$
+UP=mbu$$
+PK=mbk$$
+CTL=$T/switch.sock
+BUS=$T/bus
+
+mkns $SNS
+mkns $PNS
+ip link add $UP type veth peer name $PK || exit 1
+ip link set $UP netns $SNS
+ip link set $PK netns $PNS
+ip -n $SNS link set $UP up
+ip -n $PNS link set $PK up
+ip -n $SNS addr add 10.199.0.2/24 dev $UP
+ip -n $PNS addr add 10.199.0.1/24 dev $PK
+
+# Bad flags are refused with a reason before anything starts.
+for args in "--name" "--name a/b" "--name x --address 10.0.0.1" \
+    "--name x --address 300.1.1.1/24" "--name x --address 10.0.0.0/24" \
+    "--name x --address 10.0.0.5/24 --gateway 10.1.0.1" \
+    "--name x --mac 01:00:5e:00:00:01" "--name x --mtu 9000" \
+    "--name x --address dhcp --gateway 10.0.0.1"; do
+	out=$("$STACK" $args --switch "$T/none.sock" 2>&1); rc=$?
+	check "refused: membrane-stack $args ($out)" test $rc -eq 2 -a -n "$out"
+done
+
+start_switch() {
+	ip netns exec $SNS "$SWITCH" --uplink af_xdp:$UP --ctl "$CTL" \
+	    --xdp-prog "$XDP_OBJ" 2>>"$T/switch.log" &
+	SWPID=$!
+	track $SWPID
+	wait_switch "$CTL" || { cat "$T/switch.log"; exit 1; }
+}
+start_switch
+ip netns exec $SNS "$STACK" --name web --switch "$CTL" --bus "$BUS" \
+    --address 10.199.0.10/24 --gateway 10.199.0.1 --dns 10.199.0.1 \
+    2>"$T/stack.log" &
+STPID=$!
+track $STPID
+for i in $(seq 50); do [ -f "$BUS/web" ] && break; sleep 0.1; done
+
+check "the bus file holds name, address, prefix, gateway, dns, pid" python3 - "$BUS/web" $STPID <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["name"] == "web", s
+assert "10.199.0.10" in s["addresses"], s
+assert s["prefix"] == 24 and s["gateway"] == "10.199.0.1", s
+assert s["dns"] == ["10.199.0.1"] and s["pid"] == int(sys.argv[2]), s
+assert s["mac"].startswith("02:6d:"), s
+PY
+check "the peer pings the membrane over IPv4" ip netns exec $PNS ping -c 3 -i 0.2 -W 2 10.199.0.10
+for i in $(seq 40); do grep -q fe80 "$BUS/web" && break; sleep 0.1; done
+LL=$(python3 -c 'import json,sys; print([a for a in json.load(open(sys.argv[1]))["addresses"] if a.startswith("fe80")][0])' "$BUS/web" 2>/dev/null)
+check "the bus file lists the IPv6 link-local address ($LL)" test -n "$LL"
+check "the peer pings the membrane over IPv6" ip netns exec $PNS ping -6 -c 3 -i 0.2 -W 2 "$LL%$PK"
+
+# The switch goes away and comes back: the stack re-attaches by itself.
+kill $SWPID; wait $SWPID 2>/dev/null
+sleep 0.5
+start_switch
+for i in $(seq 40); do grep -q "re-attach" "$T/stack.log" && "$SWITCH" --stats --ctl "$CTL" | grep -q web && break; sleep 0.1; done
+check "after a switch restart the stack is attached again" sh -c "'$SWITCH' --stats --ctl '$CTL' | grep -q web"
+check "and answers pings again" ip netns exec $PNS ping -c 3 -i 0.2 -W 2 10.199.0.10
+
+# A clean exit removes the bus file.
+kill $STPID; wait $STPID 2>/dev/null
+check "a clean exit removes the bus file" test ! -e "$BUS/web"
+
+finish
