@@ -224,12 +224,12 @@ main(int argc, char *argv[])
 	netif_create_ip6_linklocal_address(&st.netif, 1);
 	netif_set_up(&st.netif);
 	netif_set_link_up(&st.netif);
-	if (c->dhcp && (rc = dhcp_start(&st.netif)) != ERR_OK)
-		fatalx("DHCP would not start (lwIP error %d)", rc);
-
 	/* The switch may come up after us: wait for it, saying so once. */
 	if (loop_attach(&st) < 0)
 		log_warnx("no switch at %s yet; waiting for it", c->switch_path);
+	/* After the attach, so the first DISCOVER is not lost. */
+	if (c->dhcp && (rc = dhcp_start(&st.netif)) != ERR_OK)
+		fatalx("DHCP would not start (lwIP error %d)", rc);
 	log_info("%s: %02x:%02x:%02x:%02x:%02x:%02x, %s", c->name,
 	    c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5],
 	    c->dhcp ? "address by DHCP" : "static address");

@@ -22,6 +22,9 @@ ip -n $SNS link set $UP up
 ip -n $PNS link set $PK up
 ip -n $SNS addr add 10.199.0.2/24 dev $UP
 ip -n $PNS addr add 10.199.0.1/24 dev $PK
+# XDP sees frames before the kernel completes offloaded checksums: a
+# kernel peer on veth must compute them itself.
+ip netns exec $PNS ethtool -K $PK tx off >/dev/null
 
 # Bad flags are refused with a reason before anything starts.
 for args in "--name" "--name a/b" "--name x --address 10.0.0.1" \
@@ -74,5 +77,29 @@ check "and answers pings again" ip netns exec $PNS ping -c 3 -i 0.2 -W 2 10.199.
 # A clean exit removes the bus file.
 kill $STPID; wait $STPID 2>/dev/null
 check "a clean exit removes the bus file" test ! -e "$BUS/web"
+
+# An address by DHCP from a real dnsmasq on the peer.
+ip netns exec $PNS dnsmasq --no-daemon --conf-file=/dev/null --interface=$PK \
+    --bind-interfaces --dhcp-range=10.199.0.100,10.199.0.150,255.255.255.0,2m \
+    --dhcp-option=option:router,10.199.0.1 --dhcp-option=option:dns-server,10.199.0.1 \
+    --dhcp-leasefile="$T/leases" --pid-file="$T/dnsmasq.pid" --log-dhcp 2>"$T/dnsmasq.log" &
+track $!
+ip netns exec $SNS "$STACK" --name dh --switch "$CTL" --bus "$BUS" 2>"$T/stack2.log" &
+STPID=$!
+track $STPID
+for i in $(seq 100); do grep -q '"10\.199\.0\.1[0-9][0-9]"' "$BUS/dh" 2>/dev/null && break; sleep 0.1; done
+check "DHCP: the bus file has a leased address, router, DNS and expiry" python3 - "$BUS/dh" <<'PY'
+import json, sys, time
+s = json.load(open(sys.argv[1]))
+v4 = [a for a in s["addresses"] if "." in a]
+assert v4 and v4[0].startswith("10.199.0.1"), s
+assert 100 <= int(v4[0].split(".")[3]) <= 150, s
+assert s["prefix"] == 24 and s["gateway"] == "10.199.0.1", s
+assert s["dns"] == ["10.199.0.1"], s
+assert s["lease_expiry"] and 60 < s["lease_expiry"] - time.time() <= 120, s
+PY
+check "DHCP: dnsmasq leased that address to the membrane's MAC" sh -c "grep -q \"\$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"mac\"])' '$BUS/dh')\" '$T/leases'"
+ADDR=$(python3 -c 'import json,sys; print([a for a in json.load(open(sys.argv[1]))["addresses"] if "." in a][0])' "$BUS/dh")
+check "DHCP: the peer pings the leased address $ADDR" ip netns exec $PNS ping -c 2 -i 0.2 -W 2 "$ADDR"
 
 finish
