@@ -77,6 +77,24 @@ int
 nsw_port_attach(struct nsw_port *p, const char *ctl_path,
     const uint8_t mac[6], const char *name, char *reason, size_t reasonlen)
 {
+	int sock;
+
+	if (reason != NULL && reasonlen > 0)
+		reason[0] = '\0';
+	if (ctl_path == NULL)
+		ctl_path = NSW_CTL_PATH_DEFAULT;
+	if ((sock = client_connect(ctl_path)) < 0) {
+		memset(p, 0, sizeof(*p));
+		p->sock = p->efd_stack = p->efd_switch = p->region.fd = -1;
+		return sock;
+	}
+	return nsw_port_attach_sock(p, sock, mac, name, reason, reasonlen);
+}
+
+int
+nsw_port_attach_sock(struct nsw_port *p, int sock, const uint8_t mac[6],
+    const char *name, char *reason, size_t reasonlen)
+{
 	union {
 		struct nsw_attached	ok;
 		struct nsw_error	err;
@@ -89,16 +107,10 @@ nsw_port_attach(struct nsw_port *p, const char *ctl_path,
 	int			err;
 
 	memset(p, 0, sizeof(*p));
-	p->sock = p->efd_stack = p->efd_switch = p->region.fd = -1;
+	p->efd_stack = p->efd_switch = p->region.fd = -1;
+	p->sock = sock;
 	if (reason != NULL && reasonlen > 0)
 		reason[0] = '\0';
-	if (ctl_path == NULL)
-		ctl_path = NSW_CTL_PATH_DEFAULT;
-	if ((p->sock = client_connect(ctl_path)) < 0) {
-		err = p->sock;
-		p->sock = -1;
-		return err;
-	}
 	memset(&req, 0, sizeof(req));
 	nsw_hdr_init(&req.hdr, NSW_MSG_ATTACH, sizeof(req), 1);
 	memcpy(req.mac, mac, 6);

@@ -166,6 +166,9 @@ struct nsw_port {
 int	nsw_port_attach(struct nsw_port *p, const char *ctl_path,
 	    const uint8_t mac[6], const char *name, char *reason,
 	    size_t reasonlen);
+/* The same over a socket already connected to the switch (taken over). */
+int	nsw_port_attach_sock(struct nsw_port *p, int sock, const uint8_t mac[6],
+	    const char *name, char *reason, size_t reasonlen);
 /* Close the control socket and unmap; the switch detaches the port. */
 void	nsw_port_detach(struct nsw_port *p);
 

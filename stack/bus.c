@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,27 +19,6 @@
 #include "log.h"
 #include "stack_pvt.h"
 
-/* mkdir -p for the bus directory. */
-static int
-bus_mkdirs(const char *dir)
-{
-	char	 buf[256];
-	char	*c;
-
-	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (c = buf + 1; *c != '\0'; c++) {
-		if (*c != '/')
-			continue;
-		*c = '\0';
-		(void)mkdir(buf, 0755);
-		*c = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* RFC 5952 wants IPv6 text in lower case; lwIP prints upper case. */
 static const char *
 bus_lower(char *s)
@@ -51,29 +31,19 @@ bus_lower(char *s)
 	return s;
 }
 
-static int
-bus_path(const struct stack *st, char *buf, size_t len, const char *suffix)
-{
-	return snprintf(buf, len, "%s/%s%s", st->cfg.bus_dir, st->cfg.name,
-	    suffix) >= (int)len ? -ENAMETOOLONG : 0;
-}
-
-/* Write the current state, replacing the file atomically; 0 or -errno. */
+/* Publish the current state (the monitor writes the file); 0 or -errno. */
 int
 bus_publish(const struct stack *st)
 {
 	const struct netif	*nif = &st->netif;
-	char			 path[300], tmp[300], a[IPADDR_STRLEN_MAX];
+	char			 a[IPADDR_STRLEN_MAX], *json = NULL;
+	size_t			 len = 0;
 	FILE			*f;
 	unsigned		 i, prefix = 0;
 	uint32_t		 mask = lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(nif)));
 	long long		 expiry = 0;
 	int			 err;
 
-	if ((err = bus_mkdirs(st->cfg.bus_dir)) != 0 ||
-	    (err = bus_path(st, path, sizeof(path), "")) != 0 ||
-	    (err = bus_path(st, tmp, sizeof(tmp), ".tmp")) != 0)
-		return err;
 	while (mask & 0x80000000u) {
 		prefix++;
 		mask <<= 1;
@@ -88,7 +58,8 @@ bus_publish(const struct stack *st)
 			    DHCP_COARSE_TIMER_SECS;
 	}
 #endif
-	if ((f = fopen(tmp, "w")) == NULL)
+	/* In memory: the sandbox allows no files. */
+	if ((f = open_memstream(&json, &len)) == NULL)
 		return -errno;
 	fprintf(f, "{\"name\": \"%s\", \"mac\": \"%02x:%02x:%02x:%02x:%02x:%02x\", ",
 	    st->cfg.name, nif->hwaddr[0], nif->hwaddr[1], nif->hwaddr[2],
@@ -117,20 +88,21 @@ bus_publish(const struct stack *st)
 		fprintf(f, "%lld", expiry);
 	else
 		fprintf(f, "null");
-	fprintf(f, ", \"pid\": %ld}\n", (long)getpid());
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		err = -errno;
-		unlink(tmp);
-		return err;
+	/* The monitor is the stack's process; the engine is its child. */
+	fprintf(f, ", \"pid\": %ld, \"engine_pid\": %ld}\n",
+	    (long)priv_monitor_pid, (long)getpid());
+	if (fclose(f) != 0) {
+		free(json);
+		return -ENOMEM;
 	}
-	return 0;
+	err = priv_bus_publish(json, len);
+	free(json);
+	return err;
 }
 
 void
 bus_remove(const struct stack *st)
 {
-	char path[300];
-
-	if (bus_path(st, path, sizeof(path), "") == 0)
-		(void)unlink(path);
+	(void)st;
+	priv_bus_remove();
 }

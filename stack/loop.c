@@ -28,8 +28,10 @@ loop_attach(struct stack *st)
 	char			reason[160];
 	int			rc;
 
-	rc = nsw_port_attach(&st->port, st->cfg.switch_path, st->cfg.mac,
-	    st->cfg.name, reason, sizeof(reason));
+	reason[0] = '\0';
+	if ((rc = priv_switch_connect()) >= 0)
+		rc = nsw_port_attach_sock(&st->port, rc, st->cfg.mac,
+		    st->cfg.name, reason, sizeof(reason));
 	if (rc < 0) {
 		if (reason[0] != '\0')
 			log_warnx("switch %s refused us: %s",

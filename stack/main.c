@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ usage(FILE *f)
 "  -d, --dns IP,...      DNS servers (up to 3), with a static address\n"
 "      --mtu N           576 to 1500 (default 1500)\n"
 "      --bus DIR         where the state is published (default " BUS_DIR_DEFAULT ")\n"
+"      --user USER       the sandboxed engine's user (default nobody)\n"
 "  -v, --verbose         log more (repeat for lwIP's own messages)\n"
 "  -h, --help            this text\n");
 }
@@ -108,6 +110,8 @@ main(int argc, char *argv[])
 		{ "dns",	required_argument,	NULL, 'd' },
 		{ "mtu",	required_argument,	NULL, 'M' },
 		{ "bus",	required_argument,	NULL, 'B' },
+		{ "user",	required_argument,	NULL, 'u' },
+		{ "sandbox-test", no_argument,		NULL, 'T' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -123,6 +127,7 @@ main(int argc, char *argv[])
 	c->bus_dir = BUS_DIR_DEFAULT;
 	c->dhcp = true;
 	c->mtu = 1500;
+	c->user = "nobody";
 	while ((ch = getopt_long(argc, argv, "n:s:m:a:g:d:vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
@@ -174,6 +179,8 @@ main(int argc, char *argv[])
 			break;
 		}
 		case 'B': c->bus_dir = optarg; break;
+		case 'u': c->user = optarg; break;
+		case 'T': c->sandbox_test = true; break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -210,7 +217,12 @@ main(int argc, char *argv[])
 	}
 
 	log_init("membrane-stack", 1, verbose);
+	if (getpwnam(c->user) == NULL && strspn(c->user, "0123456789") !=
+	    strlen(c->user))
+		bad("--user", c->user, "is not a user on this host");
 	stack_lwip_seed();
+	/* The monitor keeps what the sandbox takes away; we go on as the engine. */
+	priv_start(c);
 	if ((st.epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		fatal("epoll_create1");
 
@@ -230,6 +242,9 @@ main(int argc, char *argv[])
 	/* After the attach, so the first DISCOVER is not lost. */
 	if (c->dhcp && (rc = dhcp_start(&st.netif)) != ERR_OK)
 		fatalx("DHCP would not start (lwIP error %d)", rc);
+	sandbox_enter(c->user);
+	if (c->sandbox_test)
+		sandbox_selftest();
 	log_info("%s: %02x:%02x:%02x:%02x:%02x:%02x, %s", c->name,
 	    c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5],
 	    c->dhcp ? "address by DHCP" : "static address");

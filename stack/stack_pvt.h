@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "lwip/ip_addr.h"
 #include "lwip/netif.h"
@@ -22,6 +23,8 @@ struct stack_cfg {
 	unsigned	 ndns;
 	uint16_t	 mtu;
 	const char	*bus_dir;	/* /run/membrane/bus/net */
+	const char	*user;		/* the engine's, default nobody */
+	bool		 sandbox_test;	/* try what the sandbox forbids */
 };
 
 struct stack {
@@ -46,6 +49,18 @@ void	 stack_netif_addrs(struct stack *);
 
 /* lwip_port.c */
 void	 stack_lwip_seed(void);
+
+/* priv.c: the monitor outside the sandbox. */
+enum { PRIV_SWITCH = 1, PRIV_BUS_PUT, PRIV_BUS_DEL };
+extern pid_t priv_monitor_pid;	/* the stack's main process */
+void	 priv_start(const struct stack_cfg *);
+int	 priv_switch_connect(void);
+int	 priv_bus_publish(const char *, size_t);
+void	 priv_bus_remove(void);
+
+/* sandbox.c */
+void	 sandbox_enter(const char *user);
+void	 sandbox_selftest(void);
 
 /* bus.c */
 int	 bus_publish(const struct stack *);

@@ -16,7 +16,17 @@ PIDS=
 NETNS=
 FAILS=0
 
+# A test never hangs: past TEST_TIMEOUT seconds it is stopped, and fails.
+: "${TEST_TIMEOUT:=600}"
+(
+	trap 'kill $s 2>/dev/null; exit 0' TERM
+	sleep "$TEST_TIMEOUT" & s=$!
+	wait $s && { echo "FAIL: timed out after $TEST_TIMEOUT s"; kill -TERM $$; }
+) &
+WATCHDOG=$!
+
 cleanup() {
+	kill "$WATCHDOG" 2>/dev/null
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done

@@ -46,7 +46,7 @@ start_switch() {
 start_switch
 ip netns exec $SNS "$STACK" --name web --switch "$CTL" --bus "$BUS" \
     --address 10.199.0.10/24 --gateway 10.199.0.1 --dns 10.199.0.1 \
-    2>"$T/stack.log" &
+    --sandbox-test 2>"$T/stack.log" &
 STPID=$!
 track $STPID
 for i in $(seq 50); do [ -f "$BUS/web" ] && break; sleep 0.1; done
@@ -60,6 +60,18 @@ assert s["prefix"] == 24 and s["gateway"] == "10.199.0.1", s
 assert s["dns"] == ["10.199.0.1"] and s["pid"] == int(sys.argv[2]), s
 assert s["mac"].startswith("02:6d:"), s
 PY
+
+# The engine is sandboxed: no capabilities, seccomp filter, nobody.
+EPID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["engine_pid"])' "$BUS/web")
+check "the engine ($EPID) has no capabilities" grep -q '^CapEff:[[:space:]]*0000000000000000$' /proc/$EPID/status
+check "the engine has an empty bounding set" grep -q '^CapBnd:[[:space:]]*0000000000000000$' /proc/$EPID/status
+check "the engine runs under a seccomp filter" grep -q '^Seccomp:[[:space:]]*2$' /proc/$EPID/status
+check "the engine has no_new_privs" grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/$EPID/status
+check "the engine runs as nobody" grep -q "^Uid:[[:space:]]*$(id -u nobody)[[:space:]]" /proc/$EPID/status
+check "the engine's root is the empty directory" test "$(readlink /proc/$EPID/root)" = /run/membrane/empty
+for what in "open(/etc/passwd)" "socket(AF_INET)" "socket(AF_INET6)" "socket(AF_PACKET)" "execve(/bin/true)"; do
+	check "sandboxed, the engine is denied $what" grep -qF "sandbox test: $what: denied" "$T/stack.log"
+done
 check "the peer pings the membrane over IPv4" ip netns exec $PNS ping -c 3 -i 0.2 -W 2 10.199.0.10
 for i in $(seq 40); do grep -q fe80 "$BUS/web" && break; sleep 0.1; done
 LL=$(python3 -c 'import json,sys; print([a for a in json.load(open(sys.argv[1]))["addresses"] if a.startswith("fe80")][0])' "$BUS/web" 2>/dev/null)
