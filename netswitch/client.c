@@ -217,26 +217,50 @@ client_publish(struct nsw_port *p)
 	return 0;
 }
 
-int
-nsw_port_send(struct nsw_port *p, const void *frame, size_t len)
+void *
+nsw_port_send_reserve(struct nsw_port *p, size_t len, int *err)
 {
 	struct nsw_desc	*d;
 	int		 rc;
 
-	if (len < 14 || len > p->layout.buf_size)
-		return -EMSGSIZE;
-	if (p->tx_nfree == 0 && (rc = client_reclaim(p)) < 0)
-		return rc;
-	if (p->tx_nfree == 0)
-		return -ENOBUFS;
-	d = &p->tx_pend[p->tx_npend++];
-	d->off = p->tx_free[--p->tx_nfree];
+	if (len < 14 || len > p->layout.buf_size) {
+		*err = -EMSGSIZE;
+		return NULL;
+	}
+	if (p->tx_nfree == 0 && (rc = client_reclaim(p)) < 0) {
+		*err = rc;
+		return NULL;
+	}
+	if (p->tx_nfree == 0) {
+		*err = -ENOBUFS;
+		return NULL;
+	}
+	d = &p->tx_pend[p->tx_npend];
+	d->off = p->tx_free[p->tx_nfree - 1];
 	d->len = (uint16_t)len;
 	d->flags = 0;
-	memcpy((uint8_t *)p->region.base + d->off, frame, len);
-	if (p->tx_npend == 32)
+	return (uint8_t *)p->region.base + d->off;
+}
+
+int
+nsw_port_send_commit(struct nsw_port *p)
+{
+	p->tx_nfree--;
+	if (++p->tx_npend == 32)
 		return client_publish(p);
 	return 0;
+}
+
+int
+nsw_port_send(struct nsw_port *p, const void *frame, size_t len)
+{
+	void	*buf;
+	int	 err;
+
+	if ((buf = nsw_port_send_reserve(p, len, &err)) == NULL)
+		return err;
+	memcpy(buf, frame, len);
+	return nsw_port_send_commit(p);
 }
 
 int

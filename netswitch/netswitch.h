@@ -178,6 +178,13 @@ void	nsw_port_detach(struct nsw_port *p);
  * Returns 0, -ENOBUFS (every tx buffer in flight), -EMSGSIZE or -errno.
  */
 int	nsw_port_send(struct nsw_port *p, const void *frame, size_t len);
+/*
+ * The same without the copy: a tx buffer for a frame of len bytes (NULL
+ * and *err set as nsw_port_send would return it), to fill and then queue
+ * with nsw_port_send_commit.  One reservation at a time.
+ */
+void	*nsw_port_send_reserve(struct nsw_port *p, size_t len, int *err);
+int	nsw_port_send_commit(struct nsw_port *p);
 /* Publish queued frames and wake the switch if it sleeps. 0 or -errno. */
 int	nsw_port_flush(struct nsw_port *p);
 /*

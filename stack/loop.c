@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lwip/sys.h"
@@ -16,9 +17,15 @@
 #include "stack_pvt.h"
 
 #define LOOP_REATTACH_MS	500
-#define LOOP_SPIN		64	/* idle turns before sleeping */
 
-enum { EV_SIGNAL = 1, EV_BELL, EV_SWITCH };
+static uint64_t
+loop_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* Attach to the switch and watch the port; 0 or -errno. */
 int
@@ -40,11 +47,11 @@ loop_attach(struct stack *st)
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
-	ev.data.u32 = EV_BELL;
+	ev.data.u64 = EV_MAKE(EV_BELL, 0);
 	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->port.efd_stack, &ev) < 0)
 		fatal("epoll_ctl");
 	ev.events = EPOLLIN | EPOLLRDHUP;
-	ev.data.u32 = EV_SWITCH;
+	ev.data.u64 = EV_MAKE(EV_SWITCH, 0);
 	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->port.sock, &ev) < 0)
 		fatal("epoll_ctl");
 	st->attached = true;
@@ -83,9 +90,9 @@ loop_status(struct netif *nif, netif_nsc_reason_t reason,
 int
 loop_run(struct stack *st)
 {
-	struct epoll_event	ev[8];
+	struct epoll_event	ev[32];
 	sigset_t		mask;
-	unsigned		idle = 0;
+	uint64_t		last_work = loop_now_ns();
 	uint32_t		next_attach = 0;
 	int			sfd, n, i, timeout;
 
@@ -98,7 +105,7 @@ loop_run(struct stack *st)
 		fatal("signalfd");
 	memset(ev, 0, sizeof(ev));
 	ev[0].events = EPOLLIN;
-	ev[0].data.u32 = EV_SIGNAL;
+	ev[0].data.u64 = EV_MAKE(EV_SIGNAL, 0);
 	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, sfd, &ev[0]) < 0)
 		fatal("epoll_ctl");
 	{
@@ -115,38 +122,56 @@ loop_run(struct stack *st)
 			loop_detach(st);
 			work = 0;
 		}
+		work += app_poll(st);
+		netif_poll_all();	/* the loopback interface */
 		sys_check_timeouts();
 		stack_netif_flush(st);
+		app_flush(st);
 		if (!st->attached && sys_now() - next_attach < 0x80000000u) {
 			if (loop_attach(st) < 0)
 				next_attach = sys_now() + LOOP_REATTACH_MS;
 		}
-		if (work > 0 || idle++ < LOOP_SPIN) {
-			if (work > 0)
-				idle = 0;
+		/*
+		 * Spin a little after work: a wake-up from another CPU costs
+		 * tens of microseconds, more than a request/response takes.
+		 */
+		if (work > 0) {
+			last_work = loop_now_ns();
 			continue;
 		}
+		if (loop_now_ns() - last_work < st->cfg.spin_ns)
+			continue;
 		/* Sleep: arm the doorbell, look once more, then block. */
 		timeout = (int)sys_timeouts_sleeptime();
 		if (timeout < 0 || sys_timeouts_sleeptime() == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
 			timeout = -1;
 		if (!st->attached && (timeout < 0 || timeout > LOOP_REATTACH_MS))
 			timeout = LOOP_REATTACH_MS;
-		if (st->attached) {
+		if (st->attached)
 			ion_bell_arm(&st->port.bell_stack);
-			if (ion_ring_count(&st->port.rx) != 0) {
+		if (app_arm(st) ||
+		    (st->attached && ion_ring_count(&st->port.rx) != 0)) {
+			if (st->attached)
 				ion_bell_disarm(&st->port.bell_stack);
-				continue;
-			}
+			app_disarm(st);
+			continue;
 		}
-		n = epoll_wait(st->epfd, ev, 8, timeout);
+		n = epoll_wait(st->epfd, ev, 32, timeout);
 		if (st->attached) {
 			ion_bell_disarm(&st->port.bell_stack);
 			(void)ion_bell_drain(&st->port.bell_stack);
 		}
-		idle = 0;
+		app_disarm(st);
+		last_work = loop_now_ns();
 		for (i = 0; i < n; i++) {
-			if (ev[i].data.u32 == EV_SIGNAL) {
+			uint32_t	type = (uint32_t)(ev[i].data.u64 & 0xff);
+			unsigned	idx = (unsigned)(ev[i].data.u64 >> 8);
+
+			if (type == EV_ENDPOINT) {
+				app_accept(st);
+			} else if (type == EV_APP_SOCK) {
+				app_sock_event(st, idx, ev[i].events);
+			} else if (type == EV_SIGNAL) {
 				struct signalfd_siginfo si;
 
 				if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
@@ -156,7 +181,7 @@ loop_run(struct stack *st)
 					close(sfd);
 					return 0;
 				}
-			} else if (ev[i].data.u32 == EV_SWITCH && st->attached &&
+			} else if (type == EV_SWITCH && st->attached &&
 			    (ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 				loop_detach(st);
 		}

@@ -57,6 +57,15 @@
 #define SO_REUSE			1
 #define LWIP_TCP_KEEPALIVE		1
 #define LWIP_CHECKSUM_ON_COPY		1
+/* 127.0.0.1 and ::1 are the stack's own, served by lwIP's loopback. */
+#define LWIP_HAVE_LOOPIF		1
+#define LWIP_NETIF_LOOPBACK		1
+#define LWIP_LOOPBACK_MAX_PBUFS		0
+/* Frames wait for ARP and neighbour discovery instead of being dropped. */
+#define ARP_QUEUEING			1
+#define MEMP_NUM_ARP_QUEUE		256
+#define LWIP_ND6_QUEUEING		1
+#define MEMP_NUM_ND6_QUEUE		256
 
 /* TCP: a 1500-byte MTU, scaled windows of up to 4 MiB. */
 #define TCP_MSS				1460
@@ -79,6 +88,7 @@
 #define MIB2_STATS			0
 
 #define LWIP_PROVIDE_ERRNO		0
+#define LWIP_DONT_PROVIDE_BYTEORDER_FUNCTIONS 1	/* libc's htons() */
 #define LWIP_ERRNO_STDINCLUDE		1
 
 #endif /* MEMBRANE_LWIPOPTS_H */

@@ -29,7 +29,9 @@ usage(FILE *f)
 	fprintf(f,
 "usage: membrane-stack --name NAME [--switch PATH] [--mac MAC]\n"
 "                      [--address dhcp|CIDR [--gateway IP] [--dns IP,...]]\n"
+"                      [--address6 auto|CIDR] [--allow-uid UID,...]\n"
 "                      [--mtu N] [-v]\n"
+"       membrane-stack --stats NAME | --stats --endpoint PATH\n"
 "\n"
 "  -n, --name NAME       the membrane's name (letters, digits, - and _)\n"
 "  -s, --switch PATH     the switch's control socket (default " NSW_CTL_PATH_DEFAULT ")\n"
@@ -37,11 +39,40 @@ usage(FILE *f)
 "  -a, --address A       dhcp (default) or a static IPv4 address/prefix\n"
 "  -g, --gateway IP      default route, with a static address\n"
 "  -d, --dns IP,...      DNS servers (up to 3), with a static address\n"
+"      --address6 A      auto (default: from router advertisements) or a\n"
+"                        static IPv6 address/prefix, besides link-local\n"
 "      --mtu N           576 to 1500 (default 1500)\n"
 "      --bus DIR         where the state is published (default " BUS_DIR_DEFAULT ")\n"
 "      --user USER       the sandboxed engine's user (default nobody)\n"
+"      --endpoint PATH   the apps' socket (default " MBS_RUN_DIR "/NAME/" MBS_ENDPOINT_NAME ")\n"
+"      --allow-uid U,... uids whose apps may attach (default: ours and root)\n"
+"      --sock-buffer N   bytes of each socket ring, each way (default 256K)\n"
+"      --max-sockets N   sockets per app, a power of two (default 4096)\n"
+"      --spin-us N       busy-poll this long after work before sleeping\n"
+"                        (default 50)\n"
+"      --stats           print a running stack's statistics and exit\n"
 "  -v, --verbose         log more (repeat for lwIP's own messages)\n"
 "  -h, --help            this text\n");
+}
+
+/* A count, with an optional K, M or G suffix (powers of 1024). */
+static uint64_t
+parse_size(const char *s)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *s == '-')
+		return UINT64_MAX;
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		v <<= 30, end++;
+	return *end == '\0' ? v : UINT64_MAX;
 }
 
 static void
@@ -112,6 +143,13 @@ main(int argc, char *argv[])
 		{ "bus",	required_argument,	NULL, 'B' },
 		{ "user",	required_argument,	NULL, 'u' },
 		{ "sandbox-test", no_argument,		NULL, 'T' },
+		{ "address6",	required_argument,	NULL, '6' },
+		{ "endpoint",	required_argument,	NULL, 'E' },
+		{ "allow-uid",	required_argument,	NULL, 'U' },
+		{ "sock-buffer", required_argument,	NULL, 'S' },
+		{ "max-sockets", required_argument,	NULL, 'X' },
+		{ "spin-us",	required_argument,	NULL, 'P' },
+		{ "stats",	no_argument,		NULL, 'Q' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -119,7 +157,8 @@ main(int argc, char *argv[])
 	struct stack	 st;
 	struct stack_cfg *c = &st.cfg;
 	const char	*gw = NULL, *dns = NULL, *p;
-	int		 ch, verbose = 0, have_mac = 0, rc;
+	int		 ch, verbose = 0, have_mac = 0, rc, stats = 0;
+	const char	*endpoint = NULL, *allow = NULL;
 	unsigned	 i;
 
 	memset(&st, 0, sizeof(st));
@@ -128,6 +167,9 @@ main(int argc, char *argv[])
 	c->dhcp = true;
 	c->mtu = 1500;
 	c->user = "nobody";
+	c->buf_size = 256u << 10;
+	c->max_socks = 4096;
+	c->spin_ns = 50000;
 	while ((ch = getopt_long(argc, argv, "n:s:m:a:g:d:vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
@@ -181,16 +223,121 @@ main(int argc, char *argv[])
 		case 'B': c->bus_dir = optarg; break;
 		case 'u': c->user = optarg; break;
 		case 'T': c->sandbox_test = true; break;
+		case '6':
+			if (strcmp(optarg, "auto") == 0) {
+				c->addr6_static = false;
+				break;
+			} else {
+				char buf[64], *slash, *end;
+				unsigned long pl;
+
+				snprintf(buf, sizeof(buf), "%s", optarg);
+				if ((slash = strchr(buf, '/')) == NULL)
+					bad("--address6", optarg, "needs a prefix "
+					    "length (e.g. fd00::5/64)");
+				*slash = '\0';
+				pl = strtoul(slash + 1, &end, 10);
+				if (*end != '\0' || end == slash + 1 || pl < 1 ||
+				    pl > 128)
+					bad("--address6", optarg, "has a prefix "
+					    "length that is not 1 to 128");
+				if (!ip6addr_aton(buf, &c->addr6) ||
+				    ip6_addr_isany(&c->addr6) ||
+				    ip6_addr_ismulticast(&c->addr6) ||
+				    ip6_addr_isloopback(&c->addr6))
+					bad("--address6", optarg, "is not a "
+					    "host's IPv6 address");
+				c->addr6_static = true;
+			}
+			break;
+		case 'E': endpoint = optarg; break;
+		case 'U': allow = optarg; break;
+		case 'S': {
+			uint64_t v = parse_size(optarg);
+
+			if (v < MBS_BUF_MIN || v > MBS_BUF_MAX || (v & (v - 1)))
+				bad("--sock-buffer", optarg, "is not a power of "
+				    "two from 64K to 64M");
+			c->buf_size = (uint32_t)v;
+			break;
+		}
+		case 'X': {
+			uint64_t v = parse_size(optarg);
+
+			if (v < 16 || v > MBS_MAX_SOCKS || (v & (v - 1)))
+				bad("--max-sockets", optarg, "is not a power of "
+				    "two from 16 to 65536");
+			c->max_socks = (uint32_t)v;
+			break;
+		}
+		case 'P': {
+			uint64_t v = parse_size(optarg);
+
+			if (v > 1000000)
+				bad("--spin-us", optarg, "is not from 0 to 1000000");
+			c->spin_ns = v * 1000;
+			break;
+		}
+		case 'Q': stats = 1; break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
+	if (stats && c->name[0] == '\0' && endpoint == NULL && optind < argc)
+		snprintf(c->name, sizeof(c->name), "%s", argv[optind++]);
 	if (optind != argc)
 		bad("argument", argv[optind], "is not expected");
-	if (c->name[0] == '\0') {
+	if (c->name[0] == '\0' && !(stats && endpoint != NULL)) {
 		fprintf(stderr, "membrane-stack: --name is required\n");
 		return 2;
+	}
+	if (endpoint != NULL) {
+		if (snprintf(c->endpoint, sizeof(c->endpoint), "%s", endpoint) >=
+		    (int)sizeof(c->endpoint))
+			bad("--endpoint", endpoint, "is too long for a unix socket");
+	} else if (mbs_endpoint_path(c->endpoint, sizeof(c->endpoint),
+	    c->name) < 0)
+		bad("--name", c->name, "makes an endpoint path too long");
+	if (stats) {
+		char reason[160] = "";
+
+		if ((rc = mbs_stats(c->endpoint, stdout, reason,
+		    sizeof(reason))) < 0) {
+			fprintf(stderr, "membrane-stack: %s: %s\n", c->endpoint,
+			    reason[0] ? reason : strerror(-rc));
+			return 1;
+		}
+		return 0;
+	}
+	c->allow_uid[c->n_allow_uid++] = getuid();
+	if (getuid() != 0)
+		c->allow_uid[c->n_allow_uid++] = 0;
+	if (allow != NULL) {
+		char buf[256], *tok, *save = NULL, *end;
+
+		c->n_allow_uid = 0;
+		snprintf(buf, sizeof(buf), "%s", allow);
+		for (tok = strtok_r(buf, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save)) {
+			struct passwd	*pw;
+			unsigned long	 u;
+
+			if (c->n_allow_uid == 16)
+				bad("--allow-uid", allow, "names more than 16 users");
+			errno = 0;
+			u = strtoul(tok, &end, 10);
+			if (*end != '\0' || end == tok || errno != 0 ||
+			    u > 0x7fffffff) {
+				if ((pw = getpwnam(tok)) == NULL)
+					bad("--allow-uid", tok, "is not a uid or "
+					    "a user on this host");
+				u = pw->pw_uid;
+			}
+			c->allow_uid[c->n_allow_uid++] = (uid_t)u;
+		}
+		if (c->n_allow_uid == 0)
+			bad("--allow-uid", allow, "names nobody");
 	}
 	if (!have_mac)
 		mac_from_name(c->name, c->mac);
@@ -234,6 +381,16 @@ main(int argc, char *argv[])
 	for (i = 0; i < c->ndns; i++)
 		dns_setserver((u8_t)i, &c->dns[i]);
 	netif_create_ip6_linklocal_address(&st.netif, 1);
+	if (c->addr6_static) {
+		s8_t idx;
+
+		if (netif_add_ip6_address(&st.netif, &c->addr6, &idx) != ERR_OK)
+			fatalx("lwIP refused the IPv6 address");
+		netif_ip6_addr_set_state(&st.netif, idx, IP6_ADDR_PREFERRED);
+	} else {
+		/* Addresses from the routers' advertisements (SLAAC). */
+		netif_set_ip6_autoconfig_enabled(&st.netif, 1);
+	}
 	netif_set_up(&st.netif);
 	netif_set_link_up(&st.netif);
 	/* The switch may come up after us: wait for it, saying so once. */
@@ -242,6 +399,7 @@ main(int argc, char *argv[])
 	/* After the attach, so the first DISCOVER is not lost. */
 	if (c->dhcp && (rc = dhcp_start(&st.netif)) != ERR_OK)
 		fatalx("DHCP would not start (lwIP error %d)", rc);
+	app_endpoint_open(&st);
 	sandbox_enter(c->user);
 	if (c->sandbox_test)
 		sandbox_selftest();

@@ -14,30 +14,35 @@
 
 #define NETIF_RX_BURST	64
 
-/* lwIP hands us a frame: copy it into a tx buffer of the port. */
+/* lwIP hands us a frame: copy it straight into a tx buffer of the port. */
 static err_t
 netif_linkoutput(struct netif *nif, struct pbuf *p)
 {
 	struct stack	*st = nif->state;
-	uint8_t		 frame[NSW_BUF_SIZE];
+	void		*buf;
 	int		 rc;
 
-	if (!st->attached || p->tot_len > sizeof(frame)) {
+	if (!st->attached) {
 		st->tx_drops++;
 		return ERR_IF;
 	}
-	/* XXX: one copy too many; a reserve/commit on the port would save it. */
-	if (pbuf_copy_partial(p, frame, p->tot_len, 0) != p->tot_len)
-		return ERR_BUF;
-	rc = nsw_port_send(&st->port, frame, p->tot_len);
-	if (rc == -ENOBUFS) {
+	buf = nsw_port_send_reserve(&st->port, p->tot_len, &rc);
+	if (buf == NULL && rc == -ENOBUFS) {
 		/* Every buffer in flight: push them out and try once more. */
 		nsw_port_flush(&st->port);
-		rc = nsw_port_send(&st->port, frame, p->tot_len);
+		buf = nsw_port_send_reserve(&st->port, p->tot_len, &rc);
 	}
-	if (rc != 0) {
+	if (buf == NULL) {
 		st->tx_drops++;
-		return ERR_MEM;
+		return rc == -EMSGSIZE ? ERR_IF : ERR_MEM;
+	}
+	if (pbuf_copy_partial(p, buf, p->tot_len, 0) != p->tot_len) {
+		st->tx_drops++;
+		return ERR_BUF;
+	}
+	if (nsw_port_send_commit(&st->port) < 0) {
+		st->tx_drops++;
+		return ERR_IF;
 	}
 	st->tx_frames++;
 	st->tx_pending++;

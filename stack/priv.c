@@ -102,6 +102,23 @@ priv_bus_del(const struct stack_cfg *c)
 
 pid_t	priv_monitor_pid;
 
+/* Monitor: the engine is gone; so is its endpoint (and its directory). */
+static void
+priv_endpoint_del(const struct stack_cfg *c)
+{
+	char	 dir[sizeof(c->endpoint)], *slash;
+
+	if (c->endpoint[0] == '\0' || unlink(c->endpoint) < 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s", c->endpoint);
+	if ((slash = strrchr(dir, '/')) != NULL &&
+	    strncmp(dir, MBS_RUN_DIR "/", strlen(MBS_RUN_DIR) + 1) == 0 &&
+	    strcmp(slash + 1, MBS_ENDPOINT_NAME) == 0) {
+		*slash = '\0';
+		(void)rmdir(dir);
+	}
+}
+
 /* Monitor: connect to the switch; returns the socket or -errno. */
 static int
 priv_connect(const struct stack_cfg *c)
@@ -173,6 +190,7 @@ priv_monitor(const struct stack_cfg *c, int sock, pid_t engine)
 				if (waitpid(engine, &status, WNOHANG) != engine)
 					continue;
 				priv_bus_del(c);
+				priv_endpoint_del(c);
 				if (WIFSIGNALED(status)) {
 					log_warnx("engine killed by signal %d%s",
 					    WTERMSIG(status), WTERMSIG(status) ==
