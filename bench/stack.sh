@@ -25,11 +25,13 @@ XDP_OBJ=$build/netswitch/xdp_filter.bpf.o
 REPS=3
 COUNT=20000
 BYTES=$((1 << 30))
+PATHS="kernel membrane"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--reps) REPS=${2:?}; shift 2 ;;
 	--count) COUNT=${2:?}; shift 2 ;;
 	--bytes) BYTES=${2:?}; shift 2 ;;
+	--paths) PATHS=${2:?}; shift 2 ;;
 	-h|--help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench/stack: unknown option $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -67,8 +69,8 @@ ip -n $PNS addr add 10.198.0.1/24 dev mbbk$$
 ip netns exec $PNS ethtool -K mbbk$$ tx off >/dev/null
 
 ip netns exec $PNS "$BENCH" serve 5001 & PIDS="$PIDS $!"
-ip netns exec $SNS taskset -c 1 "$SWITCH" --uplink af_xdp:mbbu$$ \
-    --ctl "$T/switch.sock" --xdp-prog "$XDP_OBJ" 2>"$T/switch.log" &
+ip netns exec $SNS taskset -c ${SWITCH_CPU:-1} "$SWITCH" --uplink af_xdp:mbbu$$ \
+    --ctl "$T/switch.sock" --xdp-prog "$XDP_OBJ" ${SWITCH_ARGS:-} 2>"$T/switch.log" &
 PIDS="$PIDS $!"
 for i in $(seq 100); do
 	"$SWITCH" --stats --ctl "$T/switch.sock" >/dev/null 2>&1 && break
@@ -76,7 +78,7 @@ for i in $(seq 100); do
 done
 ip netns exec $SNS taskset -c 1 "$STACK" --name bench --switch "$T/switch.sock" \
     --bus "$T/bus" --endpoint "$T/stack.sock" --address 10.198.0.10/24 \
-    --sock-buffer 1M 2>"$T/stack.log" &
+    --sock-buffer 1M ${STACK_ARGS:-} 2>"$T/stack.log" &
 PIDS="$PIDS $!"
 for i in $(seq 100); do [ -S "$T/stack.sock" ] && [ -f "$T/bus/bench" ] && break; sleep 0.1; done
 [ -S "$T/stack.sock" ] || { echo "bench/stack: the stack did not start" >&2; cat "$T/stack.log" >&2; exit 1; }
@@ -97,7 +99,7 @@ run() {	# run kernel|membrane rr|stream: prints the figure(s)
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 for r in $(seq "$REPS"); do
-	for path in kernel membrane; do
+	for path in $PATHS; do
 		out=$(run $path rr) || { echo "bench/stack: $path rr failed" >&2; cat "$T/stack.log" >&2; exit 1; }
 		echo "$out" | sed -n 's/.*p50_us=\([0-9.]*\).*/\1/p' >>"$T/$path.p50"
 		echo "$out" | sed -n 's/.*p99_us=\([0-9.]*\).*/\1/p' >>"$T/$path.p99"

@@ -5,6 +5,7 @@
 #include <sys/signalfd.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -139,8 +140,11 @@ loop_run(struct stack *st)
 			last_work = loop_now_ns();
 			continue;
 		}
-		if (loop_now_ns() - last_work < st->cfg.spin_ns)
+		if (loop_now_ns() - last_work < st->cfg.spin_ns) {
+			/* Spinning, let whatever shares this CPU run first. */
+			sched_yield();
 			continue;
+		}
 		/* Sleep: arm the doorbell, look once more, then block. */
 		timeout = (int)sys_timeouts_sleeptime();
 		if (timeout < 0 || sys_timeouts_sleeptime() == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
