@@ -52,10 +52,11 @@ bus_publish(const struct stack *st)
 	{
 		const struct dhcp *d = netif_dhcp_data(nif);
 
+		/* Bound before bus_lease_watch saw it: the ack is now. */
 		if (d != NULL && d->state == DHCP_STATE_BOUND)
-			expiry = (long long)time(NULL) +
-			    (long long)(d->t0_timeout - d->lease_used) *
-			    DHCP_COARSE_TIMER_SECS;
+			expiry = (long long)(st->lease_acked != 0 ?
+			    st->lease_acked : time(NULL)) +
+			    (long long)d->t0_timeout * DHCP_COARSE_TIMER_SECS;
 	}
 #endif
 	/* In memory: the sandbox allows no files. */
@@ -98,6 +99,43 @@ bus_publish(const struct stack *st)
 	err = priv_bus_publish(json, len);
 	free(json);
 	return err;
+}
+
+/*
+ * A renewal or rebinding keeps the address, so lwIP tells nobody: watch
+ * for its acknowledgement (lwIP restarts the lease's clock, lease_used, at
+ * every ack) and publish the new expiry.  Called after lwIP's timers.
+ */
+void
+bus_lease_watch(struct stack *st)
+{
+#if LWIP_DHCP
+	const struct dhcp	*d = netif_dhcp_data(&st->netif);
+	int			 rc;
+
+	if (d == NULL)
+		return;
+	if (d->state != DHCP_STATE_BOUND) {
+		st->lease_acked = 0;
+		st->lease_used = 0;
+		return;
+	}
+	if (st->lease_acked != 0 && d->lease_used >= st->lease_used) {
+		st->lease_used = d->lease_used;
+		return;
+	}
+	/* Bound just now, or lease_used went back to 0: a new ack. */
+	st->lease_acked = time(NULL);
+	st->lease_used = d->lease_used;
+	st->lease_acks++;
+	if (st->lease_acks > 1)
+		log_info("dhcp: lease renewed, %u s",
+		    (unsigned)d->t0_timeout * DHCP_COARSE_TIMER_SECS);
+	if ((rc = bus_publish(st)) < 0)
+		log_warnx("bus: %s", strerror(-rc));
+#else
+	(void)st;
+#endif
 }
 
 void

@@ -126,6 +126,8 @@ loop_run(struct stack *st)
 		work += app_poll(st);
 		netif_poll_all();	/* the loopback interface */
 		sys_check_timeouts();
+		if (st->cfg.dhcp)
+			bus_lease_watch(st);
 		stack_netif_flush(st);
 		app_flush(st);
 		if (!st->attached && sys_now() - next_attach < 0x80000000u) {

@@ -122,6 +122,9 @@ struct stack {
 	unsigned		 napps;
 	uint32_t		 next_app_id;
 	unsigned		 busy;		/* turns with app work pending */
+	time_t			 lease_acked;	/* the last DHCP ack, or 0 */
+	uint16_t		 lease_used;	/* lwIP's lease clock then */
+	unsigned		 lease_acks;
 };
 
 /* netif.c: lwIP's network interface over the switch port. */
@@ -174,6 +177,7 @@ void	 sock_set_error(struct ssock *, int err);
 /* bus.c */
 int	 bus_publish(const struct stack *);
 void	 bus_remove(const struct stack *);
+void	 bus_lease_watch(struct stack *);
 
 /* loop.c */
 int	 loop_run(struct stack *);

@@ -85,3 +85,86 @@ finish() {
 	echo "$FAILS failed"
 	exit 1
 }
+
+# --- The stack tests' hosts ----------------------------------------------
+# stack_hosts: a namespace $SNS for the switch and the stack, a peer
+# namespace $PNS whose kernel is 10.199.0.1, a veth ($UP, $PK) between.
+STACK=$top_builddir/stack/membrane-stack
+PROBE=$top_builddir/tests/tools/stackprobe
+PEER_PY=$(cd "$(dirname "$0")" && pwd)/peer.py
+
+stack_hosts() {
+	[ "$(id -u)" = 0 ] || { echo "FAIL: needs root (namespaces, XDP)"; exit 1; }
+	SNS=mbs$$
+	PNS=mbp$$
+	UP=mbu$$
+	PK=mbk$$
+	CTL=$T/switch.sock
+	EP=$T/web.sock
+	mkns $SNS
+	mkns $PNS
+	ip link add $UP type veth peer name $PK || exit 1
+	ip link set $UP netns $SNS
+	ip link set $PK netns $PNS
+	ip -n $SNS link set $UP up
+	ip -n $PNS link set $PK up
+	ip -n $SNS addr add 10.199.0.2/24 dev $UP
+	ip -n $PNS addr add 10.199.0.1/24 dev $PK
+	# XDP sees frames before the kernel completes offloaded checksums:
+	# a kernel peer on veth must compute them itself.
+	ip netns exec $PNS ethtool -K $PK tx off >/dev/null
+}
+
+# start_switch [ARGS...]: the switch on $UP; its pid in $SWPID.
+start_switch() {
+	ip netns exec $SNS "$SWITCH" --uplink af_xdp:$UP --ctl "$CTL" \
+	    --xdp-prog "$XDP_OBJ" "$@" 2>>"$T/switch.log" &
+	SWPID=$!
+	track $SWPID
+	wait_switch "$CTL" || { cat "$T/switch.log"; exit 1; }
+}
+
+# start_stack [ARGS...]: stack "web" at 10.199.0.10 with its endpoint at
+# $EP; waits until the endpoint is open and the peer reaches it.
+start_stack() {
+	ip netns exec $SNS "$STACK" --name web --switch "$CTL" --bus "$T/bus" \
+	    --endpoint "$EP" --address 10.199.0.10/24 --gateway 10.199.0.1 \
+	    "$@" 2>>"$T/stack.log" &
+	STPID=$!
+	track $STPID
+	for i in $(seq 100); do
+		[ -S "$EP" ] && [ -f "$T/bus/web" ] && break
+		sleep 0.1
+	done
+	[ -S "$EP" ] || { echo "FAIL: the stack did not open $EP"; cat "$T/stack.log"; exit 1; }
+	ip netns exec $PNS ping -c 1 -W 2 10.199.0.10 >/dev/null
+}
+
+probe() { ip netns exec $SNS "$PROBE" --endpoint "$EP" "$@"; }
+peer() { ip netns exec $PNS python3 "$PEER_PY" "$@"; }
+
+# peer_bg ARGS...: a peer server in the background ($PEERPID), once it
+# listens.
+peer_bg() {
+	rm -f "$T/ready"
+	peer "$@" --ready "$T/ready" &
+	PEERPID=$!
+	track $PEERPID
+	for i in $(seq 100); do [ -f "$T/ready" ] && return 0; sleep 0.05; done
+	echo "the peer server never listened" >&2
+	return 1
+}
+
+# Each step starts without the files of the one before.
+fresh() { rm -f "$T"/peer*.sha "$T"/probe*.sha "$T"/peer*.out "$T"/peer*.err "$T"/probe*.err "$T"/probe*.out; }
+sha() { sha256sum <"$1" | cut -d' ' -f1; }
+# same FILE SHA: FILE ("SHA BYTES" or sha256sum's line) records SHA.
+same() { [ "$(cut -d' ' -f1 "$1" 2>/dev/null)" = "$2" ]; }
+# inverted_sha FILE: the SHA-256 of FILE with every byte inverted (what
+# the peer sends with --invert).
+inverted_sha() { python3 "$PEER_PY" invert <"$1" | sha256sum | cut -d' ' -f1; }
+# wait_line FILE TEXT: wait up to 5 s until FILE holds TEXT.
+wait_line() {
+	for i in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+	return 1
+}

@@ -1,30 +1,12 @@
 #!/usr/bin/env bash
 # stack_basic.sh: membrane-stack on an AF_XDP switch, a kernel peer in its
-# own namespace: static address, the bus file, ping over IPv4 and IPv6,
-# re-attach after a switch restart, bad flags refused.
+# own namespace: static address, the bus file, the sandbox, ping over IPv4
+# and IPv6, re-attach after a switch restart, bad flags refused; an address
+# from a real dnsmasq, and its renewal.
 . "$(dirname "$0")/lib.sh"
 
-[ "$(id -u)" = 0 ] || { echo "FAIL: needs root (namespaces, XDP)"; exit 1; }
-STACK=$top_builddir/stack/membrane-stack
-SNS=mbs$$
-PNS=mbp$$
-UP=mbu$$
-PK=mbk$$
-CTL=$T/switch.sock
+stack_hosts
 BUS=$T/bus
-
-mkns $SNS
-mkns $PNS
-ip link add $UP type veth peer name $PK || exit 1
-ip link set $UP netns $SNS
-ip link set $PK netns $PNS
-ip -n $SNS link set $UP up
-ip -n $PNS link set $PK up
-ip -n $SNS addr add 10.199.0.2/24 dev $UP
-ip -n $PNS addr add 10.199.0.1/24 dev $PK
-# XDP sees frames before the kernel completes offloaded checksums: a
-# kernel peer on veth must compute them itself.
-ip netns exec $PNS ethtool -K $PK tx off >/dev/null
 
 # Bad flags are refused with a reason before anything starts.
 for args in "--name" "--name a/b" "--name x --address 10.0.0.1" \
@@ -36,13 +18,6 @@ for args in "--name" "--name a/b" "--name x --address 10.0.0.1" \
 	check "refused: membrane-stack $args ($out)" test $rc -eq 2 -a -n "$out"
 done
 
-start_switch() {
-	ip netns exec $SNS "$SWITCH" --uplink af_xdp:$UP --ctl "$CTL" \
-	    --xdp-prog "$XDP_OBJ" 2>>"$T/switch.log" &
-	SWPID=$!
-	track $SWPID
-	wait_switch "$CTL" || { cat "$T/switch.log"; exit 1; }
-}
 start_switch
 ip netns exec $SNS "$STACK" --name web --switch "$CTL" --bus "$BUS" \
     --address 10.199.0.10/24 --gateway 10.199.0.1 --dns 10.199.0.1 \
@@ -94,7 +69,7 @@ check "a clean exit removes the bus file" test ! -e "$BUS/web"
 ip netns exec $PNS dnsmasq --no-daemon --conf-file=/dev/null --interface=$PK \
     --bind-interfaces --dhcp-range=10.199.0.100,10.199.0.150,255.255.255.0,2m \
     --dhcp-option=option:router,10.199.0.1 --dhcp-option=option:dns-server,10.199.0.1 \
-    --dhcp-leasefile="$T/leases" --pid-file="$T/dnsmasq.pid" --log-dhcp 2>"$T/dnsmasq.log" &
+    --dhcp-leasefile="$T/leases" --pid-file="$T/dnsmasq.pid" --log-dhcp --log-facility=- 2>"$T/dnsmasq.log" &
 track $!
 ip netns exec $SNS "$STACK" --name dh --switch "$CTL" --bus "$BUS" 2>"$T/stack2.log" &
 STPID=$!
@@ -113,5 +88,16 @@ PY
 check "DHCP: dnsmasq leased that address to the membrane's MAC" sh -c "grep -q \"\$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"mac\"])' '$BUS/dh')\" '$T/leases'"
 ADDR=$(python3 -c 'import json,sys; print([a for a in json.load(open(sys.argv[1]))["addresses"] if "." in a][0])' "$BUS/dh")
 check "DHCP: the peer pings the leased address $ADDR" ip netns exec $PNS ping -c 2 -i 0.2 -W 2 "$ADDR"
+
+# Renewal: at T1, half the two-minute lease (lwIP's DHCP clock ticks once a
+# minute), the stack asks again; the ack moves the expiry on the bus.
+expiry() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lease_expiry"])' "$BUS/dh"; }
+E0=$(expiry)
+for i in $(seq 90); do [ "$(expiry)" -gt $((E0 + 30)) ] 2>/dev/null && break; sleep 1; done
+E1=$(expiry)
+check "DHCP: renewed within 90 s, the expiry moved from $E0 to $E1" test "$E1" -gt $((E0 + 30))
+check "DHCP: dnsmasq acked the renewal" test "$(grep -c "DHCPACK(.*) $ADDR" "$T/dnsmasq.log")" -ge 2
+check "DHCP: the stack logged the renewal" grep -q "lease renewed" "$T/stack2.log"
+check "DHCP: the address still answers" ip netns exec $PNS ping -c 2 -i 0.2 -W 2 "$ADDR"
 
 finish
