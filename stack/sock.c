@@ -31,7 +31,8 @@
 #include "log.h"
 #include "stack_pvt.h"
 
-#define SOCK_POLL_TICKS	1	/* lwIP poll callback: every 500 ms */
+/* lwIP's poll callback, in its slow ticks: every 500 ms. */
+#define SOCK_POLL_TICKS	(500 / (2 * TCP_TMR_INTERVAL))
 
 static void	sock_tx(struct ssock *);
 static void	sock_free(struct ssock *);
@@ -1011,7 +1012,8 @@ req_shutdown(struct ssock *ss, int how)
 static void
 req_close(struct ssock *ss)
 {
-	bool unread;
+	ssize_t	room;
+	bool	unread;
 
 	ss->closing = true;
 	if (!ss->tcp || ss->pcb.tcp == NULL || ss->pcb.tcp->state == LISTEN) {
@@ -1019,7 +1021,10 @@ req_close(struct ssock *ss)
 		return;
 	}
 	/* As the kernel does: unread bytes or SO_LINGER {1, 0} reset it. */
-	unread = ss->rxq_n > 0 || ion_stream_count(&ss->rx) != 0;
+	/* We produce the rx ring: what the app left is what has no room. */
+	room = ion_stream_space(&ss->rx);
+	unread = ss->rxq_n > 0 || room < 0 ||
+	    (size_t)room < ss->app->hdr.buf_size;
 	if (unread || (ss->linger_on && ss->linger_secs == 0) ||
 	    !(ss->state & MBS_S_CONNECTED)) {
 		sock_free(ss);

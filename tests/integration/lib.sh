@@ -25,11 +25,22 @@ FAILS=0
 ) &
 WATCHDOG=$!
 
+# Every process below this shell, deepest first.
+descendants() {
+	for c in $(pgrep -P "$1"); do
+		descendants "$c"
+		echo "$c"
+	done
+}
+
 cleanup() {
 	kill "$WATCHDOG" 2>/dev/null
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	# What the test tracked, and whatever those started (a shell function
+	# in the background is a subshell; the program it runs is its child).
+	ALL="$PIDS $(descendants $$)"
+	for p in $ALL; do kill "$p" 2>/dev/null; done
 	sleep 0.2
-	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	for p in $ALL; do kill -9 "$p" 2>/dev/null; done
 	for n in $NETNS; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$T"
 }
@@ -167,4 +178,24 @@ inverted_sha() { python3 "$PEER_PY" invert <"$1" | sha256sum | cut -d' ' -f1; }
 wait_line() {
 	for i in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
 	return 1
+}
+
+# both_ways LABEL PORT FILE: stackprobe connects to a peer server on PORT
+# and both send FILE at once (the peer with every byte inverted); both exit
+# 0 and each gets the other's bytes intact.
+both_ways() {
+	fresh
+	peer_bg serve "$2" --send "$3" --invert --sha-out "$T/peer.sha" || return
+	bw_t0=$(date +%s)
+	probe tcp-connect 10.199.0.1 "$2" <"$3" 2>"$T/probe.err" |
+	    sha256sum >"$T/probe.sha"
+	bw_rc=${PIPESTATUS[0]}
+	wait $PEERPID
+	bw_prc=$?
+	bw_n=$(stat -c %s "$3")
+	check "$1: stackprobe and the peer exit 0 ($bw_rc $bw_prc, $(cat "$T/probe.err"))" \
+	    test $bw_rc -eq 0 -a $bw_prc -eq 0
+	check "$1: the peer got our $bw_n bytes intact" same "$T/peer.sha" "$(sha "$3")"
+	check "$1: we got the peer's $bw_n bytes intact" same "$T/probe.sha" "$(inverted_sha "$3")"
+	echo "   ($1: $bw_n bytes each way in $(( $(date +%s) - bw_t0 )) s)"
 }

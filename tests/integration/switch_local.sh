@@ -9,7 +9,8 @@ B=02:00:00:00:00:0b
 C=02:00:00:00:00:0c
 
 "$SWITCH" --uplink none --ctl "$CTL" 2>"$T/switch.log" &
-track $!
+SWPID=$!
+track $SWPID
 wait_switch "$CTL" || exit 1
 
 # A unicast frame for A reaches A only, never B.
@@ -115,7 +116,7 @@ hz=$(getconf CLK_TCK)
 check "an idle switch uses under 1% of a CPU ($((t1 - t0)) ticks of $((2 * hz)))" test $(( (t1 - t0) * 100 )) -lt $((2 * hz))
 kill $ph
 
-kill %1 2>/dev/null; wait 2>/dev/null
+kill $SWPID; wait $SWPID 2>/dev/null
 
 # Faults injected on frames from the stacks: what the receiver observes is
 # exactly what the switch says it did.

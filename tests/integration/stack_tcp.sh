@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# stack_tcp.sh: TCP through membrane-stack's app protocol (stackprobe, an
+# app) to a kernel peer across a veth: 1 GiB each way at once as client and
+# as server, checked by SHA-256; half-close in both orders; resets both
+# ways; a refused connect; a connect that times out; a close right after
+# the last write still delivers every byte.
+. "$(dirname "$0")/lib.sh"
+
+: "${BIG:=1G}"
+stack_hosts
+start_switch
+start_stack
+
+head -c "$BIG" /dev/urandom >"$T/a" || exit 1
+head -c 4M /dev/urandom >"$T/small" || exit 1
+SHA_A=$(sha "$T/a")
+SHA_SMALL=$(sha "$T/small")
+# What the peer sends is a different stream: the same bytes, inverted.
+SHA_A_INV=$(inverted_sha "$T/a")
+SHA_SMALL_INV=$(inverted_sha "$T/small")
+
+# 1. stackprobe connects; both sides send $BIG at once.
+both_ways client 5001 "$T/a"
+
+# 2. The peer connects to stackprobe tcp-listen; both send at once.
+fresh
+probe tcp-listen 5002 <"$T/a" 2>"$T/probe.err" | sha256sum >"$T/probe.sha" &
+PRPID=$!
+t0=$(date +%s)
+peer connect 10.199.0.10 5002 --send "$T/a" --invert --sha-out "$T/peer.sha"
+prc=$?
+wait $PRPID; rc=$?
+check "server: stackprobe exits 0 ($rc, $(grep -v '^stackprobe: \(listening\|accepted\)' "$T/probe.err"))" test $rc -eq 0
+check "server: the peer exits 0 ($prc)" test $prc -eq 0
+check "server: the peer got our $BIG intact" same "$T/peer.sha" "$SHA_A"
+check "server: we got the peer's $BIG intact" same "$T/probe.sha" "$SHA_A_INV"
+echo "   ($BIG each way in $(( $(date +%s) - t0 )) s)"
+
+# 3. Half-close, our FIN first: the peer reads to our EOF, then sends.
+fresh
+peer_bg serve 5003 --order recv-first --send "$T/small" --invert --sha-out "$T/peer.sha"
+probe tcp-connect 10.199.0.1 5003 <"$T/small" 2>"$T/probe.err" | sha256sum >"$T/probe.sha"
+rc=${PIPESTATUS[0]}
+wait $PEERPID; prc=$?
+check "half-close (ours first): both exit 0 ($rc $prc, $(cat "$T/probe.err"))" test $rc -eq 0 -a $prc -eq 0
+check "half-close (ours first): the peer got our bytes before our FIN" same "$T/peer.sha" "$SHA_SMALL"
+check "half-close (ours first): we got the peer's bytes after our FIN" same "$T/probe.sha" "$SHA_SMALL_INV"
+
+# 4. Half-close, the peer's FIN first: we send only once we saw it.
+fresh
+peer_bg serve 5004 --order send-first --send "$T/small" --invert --sha-out "$T/peer.sha"
+{ sleep 1; cat "$T/small"; } | probe tcp-connect 10.199.0.1 5004 2>"$T/probe.err" | sha256sum >"$T/probe.sha"
+rc=${PIPESTATUS[1]}
+wait $PEERPID; prc=$?
+check "half-close (peer's first): both exit 0 ($rc $prc, $(cat "$T/probe.err"))" test $rc -eq 0 -a $prc -eq 0
+check "half-close (peer's first): we got the peer's bytes" same "$T/probe.sha" "$SHA_SMALL_INV"
+check "half-close (peer's first): the peer got ours after its FIN" same "$T/peer.sha" "$SHA_SMALL"
+
+# 5. Our abortive close: the peer sees ECONNRESET.
+fresh
+peer_bg serve 5005 --expect-reset >"$T/peer.out" 2>"$T/peer.err"
+head -c 100000 "$T/small" | probe tcp-connect --rst 10.199.0.1 5005 >/dev/null 2>"$T/probe.err"
+rc=$?
+wait $PEERPID; prc=$?
+check "--rst: stackprobe exits 0 ($rc, $(cat "$T/probe.err"))" test $rc -eq 0
+check "--rst: the peer saw ECONNRESET ($prc, $(cat "$T/peer.out" "$T/peer.err"))" grep -qx reset "$T/peer.out"
+
+# 6. The peer resets us: exit 4, "Connection reset by peer".
+fresh
+peer_bg serve 5006 --rst-after 0.5
+probe tcp-connect --no-stdin 10.199.0.1 5006 >/dev/null 2>"$T/probe.err"
+rc=$?
+wait $PEERPID
+check "reset by the peer: exit 4 ($rc)" test $rc -eq 4
+check "reset by the peer: \"$(cat "$T/probe.err")\"" grep -q "Connection reset by peer" "$T/probe.err"
+
+# 7. Nobody listens: refused.
+fresh
+probe tcp-connect --no-stdin 10.199.0.1 5999 >/dev/null 2>"$T/probe.err"
+rc=$?
+check "refused: exit 3 ($rc)" test $rc -eq 3
+check "refused: \"$(cat "$T/probe.err")\"" grep -q "connect: Connection refused" "$T/probe.err"
+
+# 8. SYNs into a black hole (the peer, our gateway, does not forward):
+# TCP_SYNCNT 2 gives up after two retransmissions.
+fresh
+ip -n $PNS route add blackhole 10.199.5.0/24
+t0=$(date +%s)
+timeout 60 ip netns exec $SNS "$PROBE" --endpoint "$EP" --syncnt 2 \
+    tcp-connect --no-stdin 10.199.5.5 80 >/dev/null 2>"$T/probe.err"
+rc=$?
+t=$(( $(date +%s) - t0 ))
+check "black hole: exit 3 after $t s ($rc)" test $rc -eq 3
+check "black hole: \"$(cat "$T/probe.err")\"" grep -q "connect: Connection timed out" "$T/probe.err"
+check "black hole: gave up within 30 s" test $t -le 30
+
+# 9. A close right after the last write: the bytes in the rings still go,
+# then a FIN, not a reset (the peer closes before we are done).
+fresh
+peer_bg serve 5009 --sha-out "$T/peer.sha"
+probe tcp-connect 10.199.0.1 5009 <"$T/small" >/dev/null 2>"$T/probe.err"
+rc=$?
+wait $PEERPID; prc=$?
+check "close at once: both exit 0 ($rc $prc, $(cat "$T/probe.err"))" test $rc -eq 0 -a $prc -eq 0
+check "close at once: the peer got every byte" same "$T/peer.sha" "$SHA_SMALL"
+
+check "the stack still runs" kill -0 $STPID
+"$STACK" --stats --endpoint "$EP" >"$T/stats" 2>&1
+check "membrane-stack --stats: the stack, its apps and counters" grep -q "membrane web: 0 apps; frames rx" "$T/stats"
+grep -q . "$T/stack.log" && { echo "--- stack log"; tail -20 "$T/stack.log"; }
+
+finish
