@@ -246,7 +246,7 @@ client_attach(struct mbs_client *c)
 	    h->off_bell_stack, bell_len), bell_len, c->efd_stack, 0)) < 0 ||
 	    (rc = ion_bell_attach(&c->bell_app, ion_region_at(&c->reg,
 	    h->off_bell_app, bell_len), bell_len, c->efd_app,
-	    ION_BELL_SPIN_NS_DEFAULT)) < 0)
+	    MBS_APP_SPIN_NS)) < 0)
 		return rc == -EINVAL ? -EPROTO : rc;
 	c->socks = ion_region_at(&c->reg, h->off_socks,
 	    (uint64_t)h->max_socks * sizeof(struct mbs_sock_shm));

@@ -86,6 +86,12 @@
 #define MBS_BUF_MIN		(64u << 10)	/* a socket's ring, each way */
 #define MBS_BUF_MAX		(64u << 20)
 #define MBS_DGRAM_MAX		65535u	/* payload bytes in one datagram */
+/*
+ * An app waiting for the stack polls its doorbell this long before it
+ * sleeps: a wake-up from the other CPU costs tens of microseconds, more
+ * than the stack takes to answer a request or pass on a reply.
+ */
+#define MBS_APP_SPIN_NS		50000u
 #define MBS_OPT_MAX		32u	/* bytes of a socket option's value */
 
 /* ------------------------------------------------------------------ */

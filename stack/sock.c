@@ -4,9 +4,15 @@
  *
  * Receive: lwIP hands us pbufs; we copy what fits into the rx ring and
  * open the window by exactly that much (tcp_recved), so what waits here is
- * at most one window and the sender slows to the app's pace.  Send: we
- * copy from the tx ring only what tcp_sndbuf() takes now, and come back on
- * the sent callback.  Errors are the kernel's errnos for the same event.
+ * at most one window and the sender slows to the app's pace.  Send without
+ * a copy: we lend lwIP the bytes where they lie in the tx ring (tcp_write
+ * without TCP_WRITE_FLAG_COPY: its segments point into the ring) as far as
+ * tcp_sndbuf() takes them, and give the ring space back to the app only
+ * when the peer acknowledges them (the sent callback), so a retransmission
+ * still finds them.  The ring is then the socket's whole send buffer, in
+ * flight included, as SO_SNDBUF is the kernel's.  A socket the app closed
+ * lives on until lwIP returns every byte it was lent.  Errors are the
+ * kernel's errnos for the same event.
  *
  * Every lwIP callback may run while lwIP is inside tcp_input(): we never
  * abort a pcb other than the callback's own from one, and when we abort a
@@ -455,21 +461,34 @@ sock_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 /* ------------------------------------------------------------------ */
 /* Send                                                                */
 
-/* A TCP pcb to close once the tx ring is empty: FIN, and lwIP keeps it. */
+/* A closed socket whose bytes are all acked: lwIP keeps the pcb alone. */
+static void
+sock_release(struct ssock *ss)
+{
+	sock_unhook(ss->pcb.tcp);
+	ss->pcb.tcp = NULL;
+	sock_free(ss);
+}
+
+/* A TCP pcb to close once lwIP holds the whole tx ring: FIN after it. */
 static void
 sock_tcp_finish(struct ssock *ss)
 {
 	struct tcp_pcb *pcb = ss->pcb.tcp;
 
 	if (ss->closing) {
-		sock_unhook(pcb);
-		if (tcp_close(pcb) != ERR_OK) {
-			/* Out of memory for the FIN: try again on the poll. */
-			sock_tcp_hook(ss, pcb);
+		if (ss->closed)
 			return;
-		}
-		ss->pcb.tcp = NULL;
-		sock_free(ss);
+		if (tcp_close(pcb) != ERR_OK)
+			return;	/* out of memory for the FIN: the poll retries */
+		ss->closed = true;
+		/*
+		 * lwIP keeps the pcb through FIN_WAIT and TIME_WAIT.  While it
+		 * holds bytes of our ring, we stay, hooked, to hear them acked
+		 * (or the pcb die); then we let it go.
+		 */
+		if (ss->tx_lent == 0)
+			sock_release(ss);
 		return;
 	}
 	if (!ss->fin_sent && tcp_shutdown(pcb, 0, 1) == ERR_OK) {
@@ -489,27 +508,34 @@ sock_tcp_tx(struct ssock *ss)
 	if (pcb == NULL || pcb->state == LISTEN ||
 	    (ss->state & MBS_S_CONNECTED) == 0)
 		return;
-	while ((avail = ion_stream_peek(&ss->tx, iov)) > 0) {
-		size_t	n = iov[0].iov_len;
-		u16_t	room = tcp_sndbuf(pcb);
-		err_t	err;
+	while ((avail = ion_stream_peek(&ss->tx, iov)) > (ssize_t)ss->tx_lent) {
+		const uint8_t	*at;
+		size_t		 n;
+		u16_t		 room = tcp_sndbuf(pcb);
+		err_t		 err;
 
 		if (room == 0)
 			break;
+		/* The first bytes past those lwIP holds already. */
+		if (ss->tx_lent < iov[0].iov_len) {
+			at = (const uint8_t *)iov[0].iov_base + ss->tx_lent;
+			n = iov[0].iov_len - ss->tx_lent;
+		} else {
+			at = (const uint8_t *)iov[1].iov_base +
+			    (ss->tx_lent - iov[0].iov_len);
+			n = (size_t)avail - ss->tx_lent;
+		}
 		if (n > room)
 			n = room;
-		if (n > 0xffff)
-			n = 0xffff;
-		err = tcp_write(pcb, iov[0].iov_base, (u16_t)n,
-		    TCP_WRITE_FLAG_COPY |
-		    ((size_t)avail > n ? TCP_WRITE_FLAG_MORE : 0));
+		err = tcp_write(pcb, at, (u16_t)n,
+		    (size_t)avail > ss->tx_lent + n ? TCP_WRITE_FLAG_MORE : 0);
 		if (err == ERR_MEM)
 			break;		/* the sent callback brings us back */
 		if (err != ERR_OK) {
 			sock_set_error(ss, lwip_errno(err));
 			break;
 		}
-		(void)ion_stream_consume(&ss->tx, n);
+		ss->tx_lent += (uint32_t)n;
 		ss->bytes_out += n;
 		moved += n;
 	}
@@ -517,12 +543,26 @@ sock_tcp_tx(struct ssock *ss)
 		sock_broken(ss);
 		return;
 	}
-	if (moved > 0) {
+	if (moved > 0)
 		(void)tcp_output(pcb);
-		app_mark(ss->app);	/* room in the tx ring: wake a writer */
-	}
-	if (avail == 0 && (ss->shut_wr || ss->closing))
+	if ((size_t)avail == ss->tx_lent && (ss->shut_wr || ss->closing))
 		sock_tcp_finish(ss);
+}
+
+/* The peer acknowledged n bytes lwIP was lent: the app may reuse them. */
+static void
+sock_tcp_acked(struct ssock *ss, size_t n)
+{
+	if (n > ss->tx_lent)
+		n = ss->tx_lent;	/* cannot happen; never give back more */
+	if (n == 0)
+		return;
+	if (ion_stream_consume(&ss->tx, n) < 0) {
+		sock_broken(ss);
+		return;
+	}
+	ss->tx_lent -= (uint32_t)n;
+	app_mark(ss->app);	/* room in the tx ring: wake a writer */
 }
 
 static void
@@ -661,9 +701,15 @@ sock_tcp_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	struct ssock *ss = arg;
 
 	(void)pcb;
-	(void)len;
-	if (ss != NULL)
-		sock_tcp_tx(ss);
+	if (ss == NULL)
+		return ERR_OK;
+	sock_tcp_acked(ss, len);
+	if (ss->closed) {
+		if (ss->tx_lent == 0)
+			sock_release(ss);
+		return ERR_OK;
+	}
+	sock_tcp_tx(ss);
 	return ERR_OK;
 }
 
@@ -677,6 +723,7 @@ sock_tcp_err(void *arg, err_t err)
 	if (ss == NULL)
 		return;
 	ss->pcb.tcp = NULL;
+	ss->tx_lent = 0;	/* lwIP freed the segments with the pcb */
 	if (ss->closing) {
 		sock_free(ss);
 		return;

@@ -64,6 +64,8 @@ struct ssock {
 	unsigned		 rxq_n, rxq_cap;
 	uint16_t		 rxq_off;	/* consumed from rxq[0] */
 	bool			 closing;	/* the app closed; we finish */
+	bool			 closed;	/* tcp_close() done; bytes lent */
+	uint32_t		 tx_lent;	/* tx ring bytes lwIP holds */
 	bool			 shut_wr, shut_rd, fin_sent, fin_rcvd;
 	bool			 accept_pending; /* not yet the app's */
 	bool			 nodelay, v6only, reuse, broadcast;
