@@ -11,13 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/sys.h"
+#include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 
 #include "log.h"
 #include "stack_pvt.h"
 
 #define LOOP_REATTACH_MS	500
+#define LOOP_QUIET_MS		100	/* the longest sleep past TCP's tick */
 
 static uint64_t
 loop_now_ns(void)
@@ -88,13 +91,53 @@ loop_status(struct netif *nif, netif_nsc_reason_t reason,
 	stack_netif_addrs(st);
 }
 
+/*
+ * lwIP's TCP clock ticks every TCP_TMR_INTERVAL while any connection is
+ * open, and each tick would wake us.  When every connection is quiet (no
+ * bytes unacknowledged or unsent, no ACK owed, no window probe), a tick
+ * only counts time: we sleep up to LOOP_QUIET_MS instead and, on waking,
+ * give lwIP the ticks it missed before anything else runs.
+ */
+static bool
+loop_tcp_quiet(void)
+{
+	const struct tcp_pcb *p;
+
+	for (p = tcp_active_pcbs; p != NULL; p = p->next) {
+		if (p->state != ESTABLISHED && p->state != CLOSE_WAIT &&
+		    p->state != FIN_WAIT_2)
+			return false;
+		if (p->unacked != NULL || p->unsent != NULL ||
+		    p->refused_data != NULL || p->persist_backoff != 0 ||
+		    (p->flags & (TF_ACK_DELAY | TF_ACK_NOW)) != 0)
+			return false;
+#if TCP_QUEUE_OOSEQ
+		if (p->ooseq != NULL)
+			return false;
+#endif
+	}
+	return true;
+}
+
+/* After a quiet sleep of ms: the ticks lwIP missed (its own timer, now
+ * overdue, runs once more in sys_check_timeouts). */
+static void
+loop_tcp_catch_up(uint32_t ms)
+{
+	uint32_t n = ms / TCP_TMR_INTERVAL;
+
+	while (n-- > 1)
+		tcp_tmr();
+}
+
 int
 loop_run(struct stack *st)
 {
 	struct epoll_event	ev[32];
 	sigset_t		mask;
 	uint64_t		last_work = loop_now_ns();
-	uint32_t		next_attach = 0;
+	uint32_t		next_attach = 0, quiet_since = 0;
+	bool			quiet;
 	int			sfd, n, i, timeout;
 
 	sigemptyset(&mask);
@@ -151,6 +194,13 @@ loop_run(struct stack *st)
 		timeout = (int)sys_timeouts_sleeptime();
 		if (timeout < 0 || sys_timeouts_sleeptime() == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
 			timeout = -1;
+		quiet = false;
+		if (timeout >= 0 && timeout < LOOP_QUIET_MS &&
+		    (tcp_active_pcbs != NULL || tcp_tw_pcbs != NULL) &&
+		    loop_tcp_quiet()) {
+			timeout = LOOP_QUIET_MS;
+			quiet = true;
+		}
 		if (!st->attached && (timeout < 0 || timeout > LOOP_REATTACH_MS))
 			timeout = LOOP_REATTACH_MS;
 		if (st->attached)
@@ -162,13 +212,21 @@ loop_run(struct stack *st)
 			app_disarm(st);
 			continue;
 		}
+		quiet_since = sys_now();
 		n = epoll_wait(st->epfd, ev, 32, timeout);
+		if (quiet)
+			loop_tcp_catch_up(sys_now() - quiet_since);
 		if (st->attached) {
 			ion_bell_disarm(&st->port.bell_stack);
 			(void)ion_bell_drain(&st->port.bell_stack);
 		}
 		app_disarm(st);
-		last_work = loop_now_ns();
+		/*
+		 * No spinning on a wake-up's account: a timer's (lwIP's TCP
+		 * clock ticks every 10 ms while a connection is open) finds
+		 * no work and sleeps at once; a doorbell's finds work and
+		 * spins after it.
+		 */
 		for (i = 0; i < n; i++) {
 			uint32_t	type = (uint32_t)(ev[i].data.u64 & 0xff);
 			unsigned	idx = (unsigned)(ev[i].data.u64 >> 8);

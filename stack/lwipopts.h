@@ -93,7 +93,8 @@ unsigned short mb_chksum(const void *data, int len);
  * (retransmission, in whole ticks, at least three).  Its default, 250 ms,
  * makes every loss that fast retransmit misses cost 1.5 s on a path whose
  * round trip is 0.1 ms; at 10 ms it costs 60 ms.  The timer runs only while
- * a connection is open (lwIP stops it otherwise).
+ * a connection is open (lwIP stops it otherwise), and the loop sleeps
+ * through its ticks while every connection is quiet (loop.c).
  */
 #define TCP_TMR_INTERVAL		10
 

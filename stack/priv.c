@@ -280,7 +280,8 @@ priv_send(uint32_t type, const void *payload, size_t len)
 	if (len > PRIV_MAX_MSG)
 		return -EMSGSIZE;
 	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), payload, len);
+	if (len > 0)
+		memcpy(buf + sizeof(h), payload, len);
 	if (send(priv_sock, buf, sizeof(h) + len, MSG_NOSIGNAL) < 0)
 		return -errno;
 	return 0;

@@ -87,6 +87,12 @@ counter() {
 		END { if (!found) print "none" }'
 }
 
+# cpu_ns PID: nanoseconds of CPU that PID has used so far (the
+# scheduler's own count, finer than clock ticks).
+cpu_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; }
+# under_1pct NS SECONDS: NS of CPU over SECONDS is under 1% of one CPU.
+under_1pct() { [ "$1" -lt $(( $2 * 10000000 )) ]; }
+
 # The result line of a test.
 finish() {
 	if [ "$FAILS" -eq 0 ]; then
