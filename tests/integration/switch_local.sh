@@ -100,8 +100,16 @@ check "a stack that smashes its ring index is detached" grep -q "^detached" "$T/
 check "a stack that keeps sending bad descriptors is detached" grep -q "^detached" "$T/v3.out"
 wait $sa
 "$SWPROBE" --ctl "$CTL" --mac 02:00:00:00:02:0a --name a2 send --to $B --count 10000 --seq-start 10000 >/dev/null
+# A receiver slower than its senders (a loaded machine, a sanitizer build)
+# may find its ring full: the switch drops those frames and counts them.
+sleep 0.5
+BFULL=$(counter "$CTL" b full)
+[ "$BFULL" = none ] && BFULL=0	# b had them all and left
 wait $rb
-check "meanwhile, other ports' 20000 frames all arrive" grep -q "^received 20000 lost 0 dup 0 reordered 0 corrupt 0" "$T/b.out"
+got=$(grep received "$T/b.out")
+check "meanwhile, other ports' 20000 frames all arrive or are counted as refused by a full ring ($got; full $BFULL)" \
+    test "$(echo "$got" | awk '{ print $2 + $4 }')" = 20000 -a "$(echo "$got" | awk '{ print $4 }')" = "$BFULL" \
+    -a "$(echo "$got" | awk '{ print $6 $8 $10 }')" = 000
 check "the switch logged why" grep -q "corrupted its rings or sent bad descriptors" "$T/switch.log"
 
 # An idle switch with ports attached burns no CPU.
@@ -112,7 +120,7 @@ pid=$(pgrep -f "membrane-switch --uplink none --ctl $CTL" | head -n 1)
 t0=$(cpu_ns $pid)
 sleep 2
 t1=$(cpu_ns $pid)
-check "an idle switch uses under 1% of a CPU ($(( (t1 - t0) / 1000 )) us in 2 s)" under_1pct $((t1 - t0)) 2
+check "an idle switch uses under $IDLE_PCT% of a CPU ($(( (t1 - t0) / 1000 )) us in 2 s)" under_idle_bound $((t1 - t0)) 2
 kill $ph
 
 kill $SWPID; wait $SWPID 2>/dev/null
