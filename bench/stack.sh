@@ -10,8 +10,10 @@
 # veth.  The same client program, tcpbench, runs both ways: through the
 # membrane (the app protocol) and through the kernel's own TCP on the
 # uplink veth.  The client runs on CPU 0, the stack and the switch on
-# CPU 1, the peer where the kernel puts it.  Each figure is the median of
-# --reps runs (default 3), the two paths taken in turn within each.
+# CPU 1 (SWITCH_CPU=0 moves the switch), the peer on CPU 1 (PEER_CPU=0
+# puts it beside the client; left to the kernel, it wanders and the
+# figures with it).  Each figure is the median of --reps runs (default 3),
+# the two paths taken in turn within each.
 #
 #   rr       64-byte request/response, latency p50 and p99 (--count, 20000)
 #   stream   one connection, client to peer (--bytes, 1 GiB)
@@ -26,13 +28,14 @@ REPS=3
 COUNT=20000
 BYTES=$((1 << 30))
 PATHS="kernel membrane"
+: "${PEER_CPU:=1}"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--reps) REPS=${2:?}; shift 2 ;;
 	--count) COUNT=${2:?}; shift 2 ;;
 	--bytes) BYTES=${2:?}; shift 2 ;;
 	--paths) PATHS=${2:?}; shift 2 ;;
-	-h|--help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench/stack: unknown option $1 (try --help)" >&2; exit 2 ;;
 	esac
 done
@@ -68,7 +71,7 @@ ip -n $PNS addr add 10.198.0.1/24 dev mbbk$$
 # XDP sees frames before the kernel fills in offloaded checksums.
 ip netns exec $PNS ethtool -K mbbk$$ tx off >/dev/null
 
-ip netns exec $PNS "$BENCH" serve 5001 & PIDS="$PIDS $!"
+ip netns exec $PNS taskset -c "$PEER_CPU" "$BENCH" serve 5001 & PIDS="$PIDS $!"
 ip netns exec $SNS taskset -c ${SWITCH_CPU:-1} "$SWITCH" --uplink af_xdp:mbbu$$ \
     --ctl "$T/switch.sock" --xdp-prog "$XDP_OBJ" ${SWITCH_ARGS:-} 2>"$T/switch.log" &
 PIDS="$PIDS $!"
@@ -111,7 +114,7 @@ done
 k50=$(median <"$T/kernel.p50"); m50=$(median <"$T/membrane.p50")
 k99=$(median <"$T/kernel.p99"); m99=$(median <"$T/membrane.p99")
 kg=$(median <"$T/kernel.gbps"); mg=$(median <"$T/membrane.gbps")
-printf '\nTCP over one veth, medians of %s runs (client CPU 0, stack CPU 1)\n\n' "$REPS"
+printf '\nTCP over one veth, medians of %s runs (client CPU 0, stack CPU 1, switch CPU %s, peer CPU %s)\n\n' "$REPS" "${SWITCH_CPU:-1}" "$PEER_CPU"
 printf '| %-26s | %10s | %10s | %14s |\n' "" "kernel" "membrane" "membrane/kernel"
 printf '|%s|%s|%s|%s|\n' "----------------------------" "------------" "------------" "-----------------"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }

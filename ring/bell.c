@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 
 #include "ion.h"
 #include "ring_pvt.h"
+
+#define BELL_YIELD_NS	10000u	/* a spin this long starts to yield */
 
 void
 ion_bell_format(struct ion_bell_shm *shm)
@@ -115,13 +118,24 @@ ion_bell_wait(struct ion_bell *b, int (*ready)(void *), void *arg,
 		if (spin > (uint64_t)timeout_ms * 1000000u)
 			spin = (uint64_t)timeout_ms * 1000000u;
 	}
-	/* Spin: the cheap path while the producer is busy. */
+	/*
+	 * Spin: the cheap path while the producer is busy.  Past the first
+	 * BELL_YIELD_NS, let whatever shares this CPU run now and then: it
+	 * may be the very process we wait for, and a spin that starves it
+	 * only waits longer.
+	 */
 	for (i = 1; spin > 0; i++) {
+		uint64_t spun;
+
 		ring_cpu_relax();
 		if ((rc = ready(arg)) != 0)
 			return rc;
-		if (i % 16 == 0 && bell_now_ns() - start >= spin)
+		if (i % 16 != 0)
+			continue;
+		if ((spun = bell_now_ns() - start) >= spin)
 			break;
+		if (spun >= BELL_YIELD_NS)
+			sched_yield();
 	}
 	for (;;) {
 		ion_bell_arm(b);

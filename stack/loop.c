@@ -222,11 +222,11 @@ loop_run(struct stack *st)
 		}
 		app_disarm(st);
 		/*
-		 * No spinning on a wake-up's account: a timer's (lwIP's TCP
-		 * clock ticks every 10 ms while a connection is open) finds
-		 * no work and sleeps at once; a doorbell's finds work and
-		 * spins after it.
+		 * A doorbell's wake-up spins after it, as work does: more
+		 * tends to follow.  A timer's (n == 0) sleeps again at once.
 		 */
+		if (n > 0)
+			last_work = loop_now_ns();
 		for (i = 0; i < n; i++) {
 			uint32_t	type = (uint32_t)(ev[i].data.u64 & 0xff);
 			unsigned	idx = (unsigned)(ev[i].data.u64 >> 8);
