@@ -19,6 +19,8 @@
 
   peer.py invert <IN >OUT
       every byte inverted (what --invert sends instead of FILE)
+  peer.py pace MIB_PER_S <IN >OUT
+      copy, at most MIB_PER_S MiB a second (a transfer that lasts)
 
 --ready FILE is created once the socket listens.  Exit status 0 on
 success; 1 with a reason on stderr otherwise.
@@ -241,6 +243,22 @@ def cmd_invert(args):
     sys.stdout.buffer.flush()
 
 
+def cmd_pace(args):
+    chunk = 1 << 18
+    t0 = time.monotonic()
+    sent = 0
+    while True:
+        b = sys.stdin.buffer.read(chunk)
+        if not b:
+            break
+        sys.stdout.buffer.write(b)
+        sys.stdout.buffer.flush()
+        sent += len(b)
+        ahead = sent / (args.rate * 1048576.0) - (time.monotonic() - t0)
+        if ahead > 0:
+            time.sleep(ahead)
+
+
 def pattern(size):
     # stackprobe's dgram_byte(size, j)
     return bytes(((j * 7 + size * 13 + (j >> 8)) & 0xFF) for j in range(size))
@@ -317,13 +335,15 @@ def main():
     q.add_argument("port", type=int)
     q.add_argument("--ready")
     sub.add_parser("invert")
+    q = sub.add_parser("pace")
+    q.add_argument("rate", type=float)
     q = sub.add_parser("udp-send")
     q.add_argument("addr")
     q.add_argument("port", type=int)
     q.add_argument("--sizes", required=True)
     q.add_argument("--burst", action="store_true")
     args = p.parse_args()
-    {"invert": cmd_invert, "serve": cmd_serve, "connect": cmd_connect, "echo": cmd_echo,
+    {"invert": cmd_invert, "pace": cmd_pace, "serve": cmd_serve, "connect": cmd_connect, "echo": cmd_echo,
      "udp-echo": cmd_udp_echo, "udp-send": cmd_udp_send}[args.cmd](args)
 
 

@@ -17,11 +17,13 @@ SHA_B=$(sha "$T/b")
 SHA_A_INV=$(inverted_sha "$T/a")
 SHA_B_INV=$(inverted_sha "$T/b")
 
-# app_xfer NAME PORT FILE: one app's transfer in the background; its exit
-# status lands in $T/NAME.rc.
+# app_xfer NAME PORT FILE: one app's transfer in the background, its own
+# side paced to 64 MiB/s so that it lasts; its exit status lands in
+# $T/NAME.rc.
 app_xfer() {
-	( probe tcp-connect 10.199.0.1 "$2" <"$3" 2>"$T/$1.err" |
-	    sha256sum >"$T/$1.sha"; echo "${PIPESTATUS[0]}" >"$T/$1.rc" ) &
+	( python3 "$PEER_PY" pace 64 <"$3" |
+	    probe tcp-connect 10.199.0.1 "$2" 2>"$T/$1.err" |
+	    sha256sum >"$T/$1.sha"; echo "${PIPESTATUS[1]}" >"$T/$1.rc" ) &
 }
 
 peer_bg serve 5001 --send "$T/a" --invert --sha-out "$T/peer1.sha"
@@ -38,6 +40,7 @@ rc=$?
 check "the corrupting app is disconnected ($rc, $(cat "$T/corrupt.out" "$T/corrupt.err"))" \
     grep -qx "disconnected by the stack" "$T/corrupt.out"
 check "the stack says why" grep -q "corrupted" "$T/stack.log"
+check "meanwhile, both transfers were still under way" kill -0 $X1 $X2
 wait $X1 $X2
 wait $P1; p1=$?
 wait $P2; p2=$?
