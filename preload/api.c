@@ -755,6 +755,9 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	return (int)pl_ret(rc);
 }
 
+/* An epoll wait, or API_KERNEL: the kernel's instance alone will do. */
+#define API_KERNEL	(-0x10000)
+
 static int
 api_epoll_wait(int epfd, struct epoll_event *evs, int max, uint64_t deadline,
     const sigset_t *mask)
@@ -763,14 +766,14 @@ api_epoll_wait(int epfd, struct epoll_event *evs, int max, uint64_t deadline,
 	int		 rc;
 
 	if ((ep = fdtab_get(epfd)) == NULL)
-		return 1;
+		return API_KERNEL;
 	if (ep->kind != PL_EPOLL) {
 		obj_put(ep);
 		return -EINVAL;
 	}
 	rc = epoll_wait_obj(ep, epfd, evs, max, deadline, mask);
 	obj_put(ep);
-	return rc;
+	return rc == EPOLL_KERNEL ? API_KERNEL : rc;
 }
 
 PL_EXPORT int
@@ -781,7 +784,7 @@ epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout,
 
 	PL_INIT();
 	rc = api_epoll_wait(epfd, evs, max, wait_deadline_ms(timeout), mask);
-	if (rc == 1)
+	if (rc == API_KERNEL)
 		return pl_real.epoll_pwait(epfd, evs, max, timeout, mask);
 	return (int)pl_ret(rc);
 }
@@ -804,7 +807,7 @@ epoll_pwait2(int epfd, struct epoll_event *evs, int max,
 	if (err < 0)
 		return (int)pl_ret(err);
 	rc = api_epoll_wait(epfd, evs, max, deadline, mask);
-	if (rc == 1)
+	if (rc == API_KERNEL)
 		return pl_real.epoll_pwait2 != NULL ?
 		    pl_real.epoll_pwait2(epfd, evs, max, ts, mask) :
 		    (int)pl_ret(-ENOSYS);

@@ -433,7 +433,7 @@ epoll_wait_obj(struct pl_obj *epo, int epfd, struct epoll_event *evs,
 		return -EFAULT;
 	/* No membrane socket anywhere yet: the kernel's epoll alone. */
 	if (!atomic_load_explicit(&pl_sock_seen, memory_order_relaxed))
-		return 1;
+		return EPOLL_KERNEL;
 	for (;;) {
 		got = ep_scan(ep, evs, max);
 		if (got < max && atomic_load(&ep->kcount) > 0) {

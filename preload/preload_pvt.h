@@ -324,6 +324,7 @@ int	poll_select(int nfds, fd_set *r, fd_set *w, fd_set *e,
 struct pl_epoll;
 int	epoll_new(int kfd);
 int	epoll_ctl_obj(struct pl_obj *ep, int fd, int op, struct epoll_event *ev);
+#define EPOLL_KERNEL	(-0x10000)	/* wait on the kernel's instance */
 int	epoll_wait_obj(struct pl_obj *ep, int epfd, struct epoll_event *evs,
 	    int max, uint64_t deadline, const sigset_t *mask);
 /* Readiness of an epoll instance, as poll sees it (POLLIN or 0). */

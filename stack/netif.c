@@ -185,6 +185,7 @@ stack_netif_poll(struct stack *st)
 		/* The switch's buffer may be scribbled on: copy, then parse. */
 		pbuf_take(p, f, d[i].len);
 		st->rx_frames++;
+		stack_timewait_syn(p->payload, p->len);
 		if (st->netif.input(p, &st->netif) != ERR_OK)
 			pbuf_free(p);
 	}

@@ -133,6 +133,8 @@ struct stack {
 err_t	 stack_netif_init(struct netif *);
 int	 stack_netif_poll(struct stack *);
 void	 stack_netif_flush(struct stack *);
+/* timewait.c: a SYN beyond a TIME-WAIT connection's retires it first. */
+void	 stack_timewait_syn(const void *frame, size_t len);
 void	 stack_netif_addrs(struct stack *);
 
 /* lwip_port.c */
