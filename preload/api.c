@@ -76,7 +76,7 @@ pl_init_once(void)
 			    O_CLOEXEC, 0600);
 
 			if (fd >= 0)
-				pl_debug_fd = fd;
+				pl_debug_fd = fdtab_hide(fd);
 		}
 	}
 	atomic_store(&pl_ready, true);
@@ -397,7 +397,8 @@ read(int fd, void *buf, size_t len)
 	struct iovec v = { buf, len };
 
 	SOCK_OR_KERNEL(fd, o, ps, pl_real.read(fd, buf, len));
-	rc = io_recv(ps, &v, 1, 0, NULL, NULL, NULL);
+	/* read(2) of nothing returns at once on a socket (SysV's way). */
+	rc = len == 0 ? 0 : io_recv(ps, &v, 1, 0, NULL, NULL, NULL);
 	obj_put(o);
 	return pl_ret(rc);
 }
@@ -420,7 +421,7 @@ readv(int fd, const struct iovec *iov, int n)
 	struct pl_obj *o; struct pl_sock *ps; ssize_t rc;
 
 	SOCK_OR_KERNEL(fd, o, ps, pl_real.readv(fd, iov, n));
-	rc = io_recv(ps, iov, n, 0, NULL, NULL, NULL);
+	rc = io_recv(ps, iov, n, MSG_PL_READ, NULL, NULL, NULL);
 	obj_put(o);
 	return pl_ret(rc);
 }

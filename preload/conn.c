@@ -130,6 +130,10 @@ conn_get(int *err)
 		free(cn);
 		goto fail;
 	}
+	cn->c.sock = fdtab_hide(cn->c.sock);
+	cn->c.efd_stack = cn->c.bell_stack.efd = fdtab_hide(cn->c.efd_stack);
+	cn->c.efd_app = cn->c.bell_app.efd = fdtab_hide(cn->c.efd_app);
+	cn->c.reg.fd = fdtab_hide(cn->c.reg.fd);
 	pthread_mutex_init(&cn->ctl_lock, NULL);
 	pthread_mutex_init(&cn->kick_lock, NULL);
 	/* The old one stays: its sockets still point into its region. */

@@ -185,9 +185,11 @@ epoll_ctl_obj(struct pl_obj *epo, int fd, int op, struct epoll_event *ev)
 		rc = -EINVAL;
 		goto out;
 	}
+	/* The kernel's EPOLLEXCLUSIVE_OK_BITS, and no nested instance. */
 	if (op != EPOLL_CTL_DEL && (ev->events & EPOLLEXCLUSIVE) &&
-	    (op == EPOLL_CTL_MOD || (ev->events & EPOLLONESHOT) ||
-	    o->kind == PL_EPOLL)) {
+	    (op == EPOLL_CTL_MOD || o->kind == PL_EPOLL ||
+	    (ev->events & ~(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP |
+	    EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)))) {
 		rc = -EINVAL;
 		goto out;
 	}

@@ -29,6 +29,7 @@ _Atomic bool		 pl_active;
 _Atomic bool		 pl_sock_seen;
 static _Atomic(struct pl_obj *) *fdtab;
 static unsigned		 fdtab_size;
+static int		 fdtab_hide_base = 768;
 static pthread_rwlock_t	 fdtab_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 int
@@ -43,6 +44,9 @@ fdtab_init(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rlim_t lim = rl.rlim_max;
 
+		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 1024)
+			fdtab_hide_base = (int)(rl.rlim_cur * 3 / 4);
+
 		if (lim == RLIM_INFINITY || lim > FDTAB_MAX)
 			lim = FDTAB_MAX;
 		if (lim > n)
@@ -55,6 +59,26 @@ fdtab_init(void)
 	fdtab = p;
 	fdtab_size = (unsigned)n;
 	return 0;
+}
+
+int
+fdtab_hide(int fd)
+{
+	int high;
+
+	/*
+	 * The library's own descriptors (the stack's endpoint, region,
+	 * doorbells, a sleeping thread's eventfd) live above the numbers a
+	 * program uses, so that the numbers it closes are the ones it gets
+	 * back, as without the library.
+	 */
+	if (fd < 0 || fd >= fdtab_hide_base)
+		return fd;
+	high = pl_real.fcntl(fd, F_DUPFD_CLOEXEC, fdtab_hide_base);
+	if (high < 0)
+		return fd;
+	pl_real.close(fd);
+	return high;
 }
 
 static inline bool

@@ -196,12 +196,21 @@ io_stream_recv(struct pl_sock *ps, const struct iovec *iov, int iovcnt,
 		return -ENOTCONN;
 	deadline = io_deadline(ps, flags, ps->rcvtimeo_ms, &nb);
 	cur_init(&c, iov, iovcnt);
-	if (total == 0) {
-		/* A zero-length read still reports the state. */
-		why = io_stream_why(ps);
-		return why == 1 ? 0 : why;
-	}
 	for (;;) {
+		/* Zero bytes asked: 0 once a byte (or the end) is there. */
+		if (total == 0) {
+			if (ring_avail(&ps->s.rx) > 0)
+				return 0;
+			if ((why = io_stream_why(ps)) <= 0)
+				return why;
+			if (nb)
+				return -EAGAIN;
+			rc = wait_until(ps->cn, io_rx_ready, ps, deadline, NULL,
+			    0, NULL, ps->rcvtimeo_ms > 0);
+			if (rc <= 0)
+				return rc == 0 ? -EAGAIN : rc;
+			continue;
+		}
 		pthread_mutex_lock(&ps->rx_lock);
 		n = io_stream_take(ps, &c, total - got, flags);
 		pthread_mutex_unlock(&ps->rx_lock);
@@ -348,6 +357,11 @@ io_recv(struct pl_sock *ps, const struct iovec *iov, int iovcnt, int flags,
 		*msg_flags = 0;
 	if (iovcnt < 0 || iovcnt > 1024)
 		return -EINVAL;
+	if (flags & MSG_PL_READ) {
+		if (iov_total(iov, iovcnt) == 0)
+			return 0;
+		flags &= ~MSG_PL_READ;
+	}
 	if (ps->type == SOCK_STREAM) {
 		n = io_stream_recv(ps, iov, iovcnt, flags);
 		if (n >= 0 && fromlen != NULL)
@@ -520,6 +534,16 @@ io_dgram_send(struct pl_sock *ps, const struct iovec *iov, int iovcnt,
 				return -EINVAL;
 			if (fam != AF_INET && fam != AF_UNSPEC)
 				return -EAFNOSUPPORT;
+		} else if (fam == AF_INET && tolen >= sizeof(struct sockaddr_in)) {
+			/* Linux sends to a sockaddr_in from a dual-stack socket. */
+			struct sockaddr_in sin;
+
+			memcpy(&sin, to, sizeof(sin));
+			a.family = AF_INET6;
+			a.port = sin.sin_port;
+			a.addr[10] = a.addr[11] = 0xff;
+			memcpy(&a.addr[12], &sin.sin_addr, 4);
+			fam = AF_UNSPEC;	/* done */
 		} else {
 			if (tolen < sizeof(struct sockaddr_in6))
 				return -EINVAL;

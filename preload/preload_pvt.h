@@ -140,6 +140,8 @@ extern _Atomic bool	pl_active;
 extern _Atomic bool	pl_sock_seen;
 
 int	fdtab_init(void);
+/* Move one of the library's own descriptors out of the program's way. */
+int	fdtab_hide(int fd);
 /* The object behind fd, with a reference, or NULL (a kernel descriptor). */
 struct pl_obj *fdtab_get(int fd);
 void	obj_put(struct pl_obj *o);
@@ -302,6 +304,8 @@ int	sockopt_get(struct pl_sock *ps, int level, int name, void *val,
 
 ssize_t	io_send(struct pl_sock *ps, const struct iovec *iov, int iovcnt,
 	    int flags, const struct sockaddr *to, socklen_t tolen);
+/* io_recv's flag for read(2)/readv(2): nothing asked returns 0 at once. */
+#define MSG_PL_READ	0x40000000
 ssize_t	io_recv(struct pl_sock *ps, const struct iovec *iov, int iovcnt,
 	    int flags, struct sockaddr *from, socklen_t *fromlen,
 	    int *msg_flags);

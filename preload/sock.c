@@ -53,7 +53,8 @@ sock_last_close(struct pl_obj *o)
  * failure the caller still owns the id.
  */
 static int
-sock_make(struct pl_conn *cn, uint32_t id, int family, int type, int flags)
+sock_make(struct pl_conn *cn, uint32_t id, int family, int type, int flags,
+    const struct pl_sock *parent)
 {
 	struct pl_sock	*ps;
 	int		 fd, rc;
@@ -70,6 +71,16 @@ sock_make(struct pl_conn *cn, uint32_t id, int family, int type, int flags)
 	ps->o.kind = PL_SOCK;
 	ps->o.release = sock_release;
 	ps->o.last_close = sock_last_close;
+	if (parent != NULL) {
+		/* What the kernel copies from a listener to its children. */
+		ps->rcvtimeo_ms = parent->rcvtimeo_ms;
+		ps->sndtimeo_ms = parent->sndtimeo_ms;
+		ps->rcvlowat = parent->rcvlowat;
+		ps->ip_tos = parent->ip_tos;
+		ps->ipv6_tclass = parent->ipv6_tclass;
+		ps->tcp_cork = parent->tcp_cork;
+		ps->tcp_user_timeout = parent->tcp_user_timeout;
+	}
 	atomic_init(&ps->o.flags, (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
 	pthread_mutex_init(&ps->rx_lock, NULL);
 	pthread_mutex_init(&ps->tx_lock, NULL);
@@ -113,7 +124,7 @@ sock_socket(int domain, int type, int protocol)
 	req.u.socket.protocol = protocol;
 	if ((rc = conn_call(cn, &req, &cpl)) < 0)
 		return rc == -ECONNRESET ? -ENETDOWN : rc;
-	fd = sock_make(cn, cpl.sock, domain, base, type);
+	fd = sock_make(cn, cpl.sock, domain, base, type, NULL);
 	if (fd < 0) {
 		memset(&req, 0, sizeof(req));
 		req.op = MBS_OP_CLOSE;
@@ -273,6 +284,8 @@ sock_connect(struct pl_sock *ps, const struct sockaddr *sa, socklen_t len)
 	}
 	nonblock = (atomic_load_explicit(&ps->o.flags, memory_order_relaxed) &
 	    O_NONBLOCK) != 0;
+	if (mbs_sock_state(&ps->s) & MBS_S_LISTENING)
+		return -EISCONN;
 	/*
 	 * A connect that was started earlier: the kernel answers EALREADY
 	 * while it is under way, then once its outcome (0 or the error),
@@ -294,6 +307,7 @@ sock_connect(struct pl_sock *ps, const struct sockaddr *sa, socklen_t len)
 		rc = sock_call(ps, &req, &cpl);
 		if (rc != -EINPROGRESS)
 			return rc;
+		atomic_store(&ps->conn_reported, false);
 		atomic_store(&ps->connect_seen, true);
 		if (nonblock)
 			return -EINPROGRESS;
@@ -363,7 +377,8 @@ sock_accept(struct pl_sock *ps, struct sockaddr *sa, socklen_t *len,
 		if (rc == 0)
 			return -EAGAIN;
 	}
-	fd = sock_make(ps->cn, cpl.sock, ps->family, SOCK_STREAM, flags);
+	fd = sock_make(ps->cn, cpl.sock, ps->family, SOCK_STREAM, flags,
+	    ps);
 	if (fd < 0) {
 		memset(&req, 0, sizeof(req));
 		req.op = MBS_OP_CLOSE;

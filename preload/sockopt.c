@@ -237,6 +237,10 @@ sockopt_get(struct pl_sock *ps, int level, int name, void *val,
 			    MBS_S_LISTENING) != 0);
 		}
 	}
+	/* The kernel's answer for a level the socket's protocol lacks. */
+	if ((level == IPPROTO_TCP && ps->type != SOCK_STREAM) ||
+	    (level == IPPROTO_IPV6 && ps->family != AF_INET6))
+		return -EOPNOTSUPP;
 	if (level == IPPROTO_TCP && name == TCP_INFO && ps->type == SOCK_STREAM)
 		return opt_tcp_info(ps, val, len);
 	if ((kept = opt_kept(ps, level, name)) != NULL)

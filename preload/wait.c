@@ -199,9 +199,11 @@ wait_until(struct pl_conn *cn, int (*ready)(void *), void *arg,
 			return 0;
 		}
 	}
-	if (w->efd < 0 &&
-	    (w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
-		return -errno;
+	if (w->efd < 0) {
+		if ((w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+			return -errno;
+		w->efd = fdtab_hide(w->efd);
+	}
 	n = 1 + (cn != NULL ? 2 : 0) + nextra;
 	if (n > WAIT_STACK_FDS && (pfd = calloc(n, sizeof(*pfd))) == NULL)
 		return -ENOMEM;

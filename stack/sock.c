@@ -728,11 +728,24 @@ sock_tcp_err(void *arg, err_t err)
 		sock_free(ss);
 		return;
 	}
-	if (ss->state & MBS_S_CONNECTING)
+	if (err == ERR_CLSD) {
+		/*
+		 * Both FINs went through while the app had shut only its
+		 * sending side: a clean end, not an error.
+		 */
+		sock_publish(ss, MBS_S_RESET | MBS_S_RX_EOF | MBS_S_TX_SHUT,
+		    MBS_S_CONNECTING | MBS_S_CONNECTED);
+		return;
+	}
+	if (ss->state & MBS_S_CONNECTING) {
 		e = err == ERR_RST ? ECONNREFUSED : ETIMEDOUT;
-	else
+		ss->connect_failed = true;
+	} else if (err == ERR_RST && (ss->state & MBS_S_RX_EOF)) {
+		e = EPIPE;	/* reset in CLOSE_WAIT, as Linux reports it */
+	} else {
 		e = err == ERR_RST ? ECONNRESET : err == ERR_ABRT ? ETIMEDOUT :
 		    lwip_errno(err);
+	}
 	if (err == ERR_RST)
 		ss->resets++;
 	sock_set_error(ss, e);
@@ -755,6 +768,7 @@ sock_tcp_poll(void *arg, struct tcp_pcb *pcb)
 		sock_unhook(pcb);
 		tcp_abort(pcb);
 		ss->pcb.tcp = NULL;
+		ss->connect_failed = true;
 		sock_set_error(ss, ETIMEDOUT);
 		sock_publish(ss, MBS_S_RESET, MBS_S_CONNECTING);
 		return ERR_ABRT;
@@ -821,11 +835,7 @@ sock_tcp_accept(void *arg, struct tcp_pcb *npcb, err_t err)
 	/* Until the app takes it, it counts against the listener's backlog. */
 	tcp_backlog_delayed(npcb);
 	ss->accept_pending = true;
-	ss->nodelay = ls->nodelay;
-	if (ss->nodelay)
-		tcp_nagle_disable(npcb);
-	ss->rcvbuf = ls->rcvbuf;
-	ss->sndbuf = ls->sndbuf;
+	sock_opt_inherit(ss, ls);
 	sock_publish(ss, MBS_S_CONNECTED | MBS_S_BOUND, 0);
 	ls->acq[(ls->acq_head + ls->acq_n++) % ls->acq_cap] = ss->id;
 	sock_publish(ls, MBS_S_ACCEPTQ, 0);
@@ -906,6 +916,11 @@ req_bind(struct ssock *ss, const struct mbs_req *r)
 	    udp_bind(ss->pcb.udp, &ip, port);
 	if (err != ERR_OK)
 		return -lwip_errno(err);
+	/* Linux: a specific IPv6 address (not v4-mapped) makes it v6-only. */
+	if (ss->family == AF_INET6 && IP_IS_V6(&ip) &&
+	    !ip6_addr_isany(ip_2_ip6(&ip)) &&
+	    !ip6_addr_isipv4mappedipv6(ip_2_ip6(&ip)))
+		ss->v6only = true;
 	sock_publish(ss, MBS_S_BOUND, 0);
 	return 0;
 }
@@ -979,6 +994,22 @@ req_connect(struct ssock *ss, const struct mbs_req *r)
 		return -EALREADY;
 	if (ss->state & MBS_S_CONNECTED)
 		return -EISCONN;
+	if (ss->pcb.tcp == NULL && ss->connect_failed) {
+		/* A connect that failed leaves a socket that may try again. */
+		struct tcp_pcb *pcb = tcp_new_ip_type(ss->family == AF_INET ?
+		    IPADDR_TYPE_V4 : ss->v6only ? IPADDR_TYPE_V6 :
+		    IPADDR_TYPE_ANY);
+
+		if (pcb == NULL)
+			return -ENOMEM;
+		sock_tcp_hook(ss, pcb);
+		if (ss->nodelay)
+			tcp_nagle_disable(pcb);
+		ss->connect_failed = false;
+		atomic_store_explicit(&app_shm(ss->app, ss->id)->error, 0,
+		    memory_order_relaxed);
+		sock_publish(ss, 0, MBS_S_RESET | MBS_S_ERROR | MBS_S_BOUND);
+	}
 	if (ss->pcb.tcp == NULL)
 		return -EINVAL;
 	if ((rc = addr_in(ss, &r->u.addr, &ip, &port)) < 0)

@@ -75,10 +75,47 @@ opt_tcp(struct ssock *ss)
 	return ss->pcb.tcp == NULL ? -EINVAL : 0;
 }
 
+/*
+ * The full pcb, or NULL for a listener: lwIP's listening pcb is a smaller
+ * struct, with none of the connection's fields (flags, keep-alive, mss).
+ */
+static struct tcp_pcb *
+opt_conn_pcb(struct ssock *ss)
+{
+	if (!ss->tcp || ss->pcb.tcp == NULL || (ss->state & MBS_S_LISTENING))
+		return NULL;
+	return ss->pcb.tcp;
+}
+
+void
+sock_opt_inherit(struct ssock *ss, const struct ssock *ls)
+{
+	struct tcp_pcb *pcb = opt_conn_pcb(ss);
+
+	ss->nodelay = ls->nodelay;
+	ss->linger_on = ls->linger_on;
+	ss->linger_secs = ls->linger_secs;
+	ss->keep_idle = ls->keep_idle;
+	ss->keep_intvl = ls->keep_intvl;
+	ss->keep_cnt = ls->keep_cnt;
+	ss->rcvbuf = ls->rcvbuf;
+	ss->sndbuf = ls->sndbuf;
+	if (pcb == NULL)
+		return;
+	if (ss->nodelay)
+		tcp_nagle_disable(pcb);
+	if (ss->keep_idle > 0)
+		pcb->keep_idle = (u32_t)ss->keep_idle * 1000;
+	if (ss->keep_intvl > 0)
+		pcb->keep_intvl = (u32_t)ss->keep_intvl * 1000;
+	if (ss->keep_cnt > 0)
+		pcb->keep_cnt = (u32_t)ss->keep_cnt;
+}
+
 int
 sock_setopt(struct ssock *ss, const struct mbs_opt *o)
 {
-	struct tcp_pcb	*pcb = ss->tcp ? ss->pcb.tcp : NULL;
+	struct tcp_pcb	*pcb = opt_conn_pcb(ss);
 	int		 v, rc;
 
 	if (o->len > MBS_OPT_MAX)
@@ -89,8 +126,10 @@ sock_setopt(struct ssock *ss, const struct mbs_opt *o)
 		if (o->len < sizeof(l))
 			return -EINVAL;
 		memcpy(&l, o->val, sizeof(l));
+		/* As the kernel: turning it off keeps the time. */
 		ss->linger_on = l.l_onoff != 0;
-		ss->linger_secs = l.l_linger < 0 ? 0 : l.l_linger;
+		if (ss->linger_on)
+			ss->linger_secs = l.l_linger < 0 ? 0 : l.l_linger;
 		return 0;
 	}
 	if ((rc = opt_int(o, &v)) < 0)
@@ -176,6 +215,8 @@ sock_setopt(struct ssock *ss, const struct mbs_opt *o)
 		switch (o->name) {
 		case TCP_NODELAY:
 			ss->nodelay = v != 0;
+			if (pcb == NULL)
+				return 0;	/* the listener's, for accept */
 			if (v)
 				tcp_nagle_disable(pcb);
 			else
@@ -186,14 +227,20 @@ sock_setopt(struct ssock *ss, const struct mbs_opt *o)
 			if (v < 1 || v > 32767)
 				return -EINVAL;
 			if (o->name == TCP_KEEPIDLE)
-				pcb->keep_idle = (u32_t)v * 1000;
+				ss->keep_idle = v;
 			else
+				ss->keep_intvl = v;
+			if (pcb != NULL && o->name == TCP_KEEPIDLE)
+				pcb->keep_idle = (u32_t)v * 1000;
+			else if (pcb != NULL)
 				pcb->keep_intvl = (u32_t)v * 1000;
 			return 0;
 		case TCP_KEEPCNT:
 			if (v < 1 || v > 127)
 				return -EINVAL;
-			pcb->keep_cnt = (u32_t)v;
+			ss->keep_cnt = v;
+			if (pcb != NULL)
+				pcb->keep_cnt = (u32_t)v;
 			return 0;
 		case TCP_SYNCNT:
 			if (v < 1 || v > 127)
@@ -209,7 +256,7 @@ sock_setopt(struct ssock *ss, const struct mbs_opt *o)
 int
 sock_getopt(struct ssock *ss, struct mbs_opt *o)
 {
-	struct tcp_pcb	*pcb = ss->tcp ? ss->pcb.tcp : NULL;
+	struct tcp_pcb	*pcb = opt_conn_pcb(ss);
 	u8_t		*so = opt_so_options(ss);
 	int		 rc;
 
@@ -273,15 +320,20 @@ sock_getopt(struct ssock *ss, struct mbs_opt *o)
 		case TCP_NODELAY:
 			return opt_put_int(o, ss->nodelay);
 		case TCP_KEEPIDLE:
-			return opt_put_int(o, (int)(pcb->keep_idle / 1000));
+			return opt_put_int(o, pcb != NULL ?
+			    (int)(pcb->keep_idle / 1000) : ss->keep_idle ?
+			    ss->keep_idle : (int)(TCP_KEEPIDLE_DEFAULT / 1000));
 		case TCP_KEEPINTVL:
-			return opt_put_int(o, (int)(pcb->keep_intvl / 1000));
+			return opt_put_int(o, pcb != NULL ?
+			    (int)(pcb->keep_intvl / 1000) : ss->keep_intvl ?
+			    ss->keep_intvl : (int)(TCP_KEEPINTVL_DEFAULT / 1000));
 		case TCP_KEEPCNT:
-			return opt_put_int(o, (int)pcb->keep_cnt);
+			return opt_put_int(o, pcb != NULL ? (int)pcb->keep_cnt :
+			    ss->keep_cnt ? ss->keep_cnt : (int)TCP_KEEPCNT_DEFAULT);
 		case TCP_SYNCNT:
 			return opt_put_int(o, ss->syncnt ? ss->syncnt : 6);
 		case TCP_MAXSEG:
-			return opt_put_int(o, pcb->mss);
+			return opt_put_int(o, pcb != NULL ? pcb->mss : TCP_MSS);
 		}
 		return -ENOPROTOOPT;
 	}

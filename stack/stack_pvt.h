@@ -64,6 +64,7 @@ struct ssock {
 	unsigned		 rxq_n, rxq_cap;
 	uint16_t		 rxq_off;	/* consumed from rxq[0] */
 	bool			 closing;	/* the app closed; we finish */
+	bool			 connect_failed; /* may connect again */
 	bool			 closed;	/* tcp_close() done; bytes lent */
 	uint32_t		 tx_lent;	/* tx ring bytes lwIP holds */
 	bool			 shut_wr, shut_rd, fin_sent, fin_rcvd;
@@ -73,6 +74,9 @@ struct ssock {
 	int			 linger_secs;
 	int			 rcvbuf, sndbuf;	/* as set, before doubling */
 	int			 syncnt;
+	/* Keep-alive times (s) and count set by the app, 0: lwIP's; kept
+	   here for a listener, whose pcb has no room for them. */
+	int			 keep_idle, keep_intvl, keep_cnt;
 	/* A listener's queue of accepted ids the app has not taken. */
 	uint32_t		*acq;
 	unsigned		 acq_head, acq_n, acq_cap, backlog;
@@ -175,6 +179,8 @@ void	 sock_stats(struct app *, void (*line)(void *, const char *), void *);
 /* sock_opt.c: socket options. */
 int	 sock_setopt(struct ssock *, const struct mbs_opt *);
 int	 sock_getopt(struct ssock *, struct mbs_opt *);
+/* An accepted socket takes its listener's options, as the kernel's. */
+void	 sock_opt_inherit(struct ssock *ss, const struct ssock *ls);
 void	 sock_publish(struct ssock *, uint32_t set, uint32_t clear);
 void	 sock_set_error(struct ssock *, int err);
 
