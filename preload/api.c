@@ -312,7 +312,7 @@ recv(int fd, void *buf, size_t len, int flags)
 	struct iovec v = { buf, len };
 
 	SOCK_OR_KERNEL(fd, o, ps, pl_real.recv(fd, buf, len, flags));
-	rc = io_recv(ps, &v, 1, flags, NULL, NULL, NULL);
+	rc = io_recv(ps, &v, 1, flags & ~MSG_PL_READ, NULL, NULL, NULL);
 	obj_put(o);
 	return pl_ret(rc);
 }
@@ -326,8 +326,8 @@ recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
 
 	SOCK_OR_KERNEL(fd, o, ps, pl_real.recvfrom(fd, buf, len, flags, from,
 	    fromlen));
-	rc = io_recv(ps, &v, 1, flags, from, from != NULL ? fromlen : NULL,
-	    NULL);
+	rc = io_recv(ps, &v, 1, flags & ~MSG_PL_READ, from,
+	    from != NULL ? fromlen : NULL, NULL);
 	obj_put(o);
 	return pl_ret(rc);
 }
@@ -344,7 +344,8 @@ api_recvmsg(struct pl_sock *ps, struct msghdr *m, int flags)
 	if (m->msg_iovlen > 1024)
 		return -EMSGSIZE;
 	namelen = m->msg_name != NULL ? m->msg_namelen : 0;
-	rc = io_recv(ps, m->msg_iov, (int)m->msg_iovlen, flags & ~MSG_CMSG_CLOEXEC,
+	rc = io_recv(ps, m->msg_iov, (int)m->msg_iovlen,
+	    flags & ~(MSG_CMSG_CLOEXEC | MSG_PL_READ),
 	    m->msg_name, &namelen, &mflags);
 	if (rc < 0)
 		return rc;

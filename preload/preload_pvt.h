@@ -305,7 +305,7 @@ int	sockopt_get(struct pl_sock *ps, int level, int name, void *val,
 ssize_t	io_send(struct pl_sock *ps, const struct iovec *iov, int iovcnt,
 	    int flags, const struct sockaddr *to, socklen_t tolen);
 /* io_recv's flag for read(2)/readv(2): nothing asked returns 0 at once. */
-#define MSG_PL_READ	0x40000000
+#define MSG_PL_READ	0x10000000	/* no MSG_ flag; removed from callers' */
 ssize_t	io_recv(struct pl_sock *ps, const struct iovec *iov, int iovcnt,
 	    int flags, struct sockaddr *from, socklen_t *fromlen,
 	    int *msg_flags);
