@@ -98,6 +98,12 @@ unsigned short mb_chksum(const void *data, int len);
  */
 #define TCP_TMR_INTERVAL		10
 
+/* icmperr.c: ICMP port unreachable reaches connected UDP sockets. */
+struct pbuf;
+struct netif;
+int stack_icmp_hook4(struct pbuf *p, struct netif *inp);
+#define LWIP_HOOK_IP4_INPUT(p, inp)	stack_icmp_hook4((p), (inp))
+
 /* Statistics feed the per-app counters and the agent's trust signals. */
 #define LWIP_STATS			1
 #define LWIP_STATS_DISPLAY		0
