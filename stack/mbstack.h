@@ -219,6 +219,7 @@ enum mbs_op {
 	MBS_OP_SETSOCKOPT,	/* u.opt */
 	MBS_OP_GETSOCKOPT,	/* u.opt.level, name -> u.opt.len, val */
 	MBS_OP_NOP,		/* a round trip, nothing more */
+	MBS_OP_IFINFO,		/* -> u.ifinfo: the membrane's interface */
 	MBS_OP_MAX
 };
 
@@ -227,6 +228,17 @@ struct mbs_opt {
 	int32_t		name;
 	uint32_t	len;
 	uint8_t		val[MBS_OPT_MAX];
+};
+
+/* The membrane's interface, as the app's interface ioctls show it. */
+struct mbs_ifinfo {
+	char		name[16];	/* the membrane's name, NUL-terminated */
+	uint8_t		mac[6];
+	uint16_t	mtu;
+	uint32_t	addr;		/* IPv4, network order; 0: none yet */
+	uint32_t	mask;		/* network order */
+	uint32_t	flags;		/* IFF_UP, IFF_RUNNING, ... */
+	uint32_t	index;
 };
 
 struct mbs_req {
@@ -254,6 +266,7 @@ struct mbs_cpl {
 	union {
 		struct mbs_addr	addr;
 		struct mbs_opt	opt;
+		struct mbs_ifinfo ifinfo;
 		uint8_t		raw[48];
 	} u;
 };

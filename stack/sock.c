@@ -24,12 +24,14 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <linux/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lwip/ip_addr.h"
+#include "lwip/netif.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
@@ -1111,6 +1113,26 @@ req_close(struct ssock *ss)
 	sock_tcp_tx(ss);	/* frees ss once the ring is drained */
 }
 
+/* The interface as the app's SIOCGIF* ioctls describe it. */
+static void
+sock_ifinfo(struct stack *st, struct mbs_ifinfo *ifi)
+{
+	const struct netif *nif = &st->netif;
+
+	memset(ifi, 0, sizeof(*ifi));
+	snprintf(ifi->name, sizeof(ifi->name), "%.15s", st->cfg.name);
+	memcpy(ifi->mac, nif->hwaddr, sizeof(ifi->mac));
+	ifi->mtu = nif->mtu;
+	ifi->addr = ip4_addr_get_u32(netif_ip4_addr(nif));
+	ifi->mask = ip4_addr_get_u32(netif_ip4_netmask(nif));
+	ifi->flags = IFF_BROADCAST | IFF_MULTICAST;
+	if (netif_is_up(nif))
+		ifi->flags |= IFF_UP;
+	if (netif_is_up(nif) && netif_is_link_up(nif))
+		ifi->flags |= IFF_RUNNING | IFF_LOWER_UP;
+	ifi->index = 2;		/* after the loopback, as in a namespace */
+}
+
 void
 sock_request(struct app *a, const struct mbs_req *r, struct mbs_cpl *c)
 {
@@ -1120,7 +1142,8 @@ sock_request(struct app *a, const struct mbs_req *r, struct mbs_cpl *c)
 		c->result = -EOPNOTSUPP;
 		return;
 	}
-	if (r->op != MBS_OP_SOCKET && r->op != MBS_OP_NOP) {
+	if (r->op != MBS_OP_SOCKET && r->op != MBS_OP_NOP &&
+	    r->op != MBS_OP_IFINFO) {
 		if (r->sock >= a->hdr.max_socks || (ss = a->ss[r->sock]) ==
 		    NULL || ss->closing || ss->accept_pending) {
 			c->result = -EBADF;
@@ -1171,6 +1194,10 @@ sock_request(struct app *a, const struct mbs_req *r, struct mbs_cpl *c)
 		else
 			addr_out(ss, &ss->pcb.udp->remote_ip,
 			    ss->pcb.udp->remote_port, &c->u.addr);
+		break;
+	case MBS_OP_IFINFO:
+		sock_ifinfo(a->st, &c->u.ifinfo);
+		c->result = 0;
 		break;
 	case MBS_OP_SETSOCKOPT:
 		c->result = sock_setopt(ss, &r->u.opt);
