@@ -9,8 +9,9 @@
  * waits in wait_until: spinning a little, then sleeping on the doorbell.
  *
  * One sender and one receiver at a time per socket (tx_lock, rx_lock), as
- * the rings have one producer and one consumer; neither lock is held while
- * the call sleeps.
+ * the rings have one producer and one consumer.  A stream send keeps its
+ * lock while it waits for room, so concurrent sends stay whole; no other
+ * lock is held while a call sleeps.
  */
 #include "config.h"
 
@@ -431,6 +432,11 @@ io_stream_cant(struct pl_sock *ps)
 	return 1;
 }
 
+/*
+ * Stream send.  The tx lock is held for the whole call, waits included:
+ * two threads that each send a record on one socket get their records
+ * whole, one after the other, as the kernel's socket lock gives them.
+ */
 static ssize_t
 io_stream_send(struct pl_sock *ps, const struct iovec *iov, int iovcnt,
     int flags)
@@ -439,14 +445,15 @@ io_stream_send(struct pl_sock *ps, const struct iovec *iov, int iovcnt,
 	struct iovec	view[2];
 	size_t		total = iov_total(iov, iovcnt), sent = 0, k, n;
 	uint64_t	deadline;
-	ssize_t		room;
+	ssize_t		room, rc;
 	bool		nb;
-	int		why, rc;
+	int		why, w;
 
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	deadline = io_deadline(ps, flags, ps->sndtimeo_ms, &nb);
 	cur_init(&c, iov, iovcnt);
+	pthread_mutex_lock(&ps->tx_lock);
 	for (;;) {
 		uint32_t st = mbs_sock_state(&ps->s);
 
@@ -456,15 +463,19 @@ io_stream_send(struct pl_sock *ps, const struct iovec *iov, int iovcnt,
 		    conn_dead(ps->cn)) {
 			why = io_stream_cant(ps);
 			if (why < 0) {
-				if (sent > 0)
-					return (ssize_t)sent;
-				return why == -EPIPE ? io_epipe(flags) : why;
+				rc = sent > 0 ? (ssize_t)sent : why == -EPIPE ?
+				    io_epipe(flags) : why;
+				break;
 			}
 		} else if (total == 0) {
-			return 0;
+			rc = 0;
+			break;
 		} else {
-			pthread_mutex_lock(&ps->tx_lock);
 			room = ion_stream_reserve(&ps->s.tx, view);
+			if (room < 0) {
+				rc = sent > 0 ? (ssize_t)sent : -ECONNRESET;
+				break;
+			}
 			if (room > 0) {
 				n = total - sent < (size_t)room ? total - sent :
 				    (size_t)room;
@@ -473,28 +484,32 @@ io_stream_send(struct pl_sock *ps, const struct iovec *iov, int iovcnt,
 				if (n > k)
 					cur_copy(&c, view[1].iov_base, n - k,
 					    false);
-				if (ion_stream_commit(&ps->s.tx, n) < 0)
-					room = -1;
-				else
-					sent += n;
-			}
-			pthread_mutex_unlock(&ps->tx_lock);
-			if (room < 0)
-				return sent > 0 ? (ssize_t)sent : -ECONNRESET;
-			if (room > 0)
+				if (ion_stream_commit(&ps->s.tx, n) < 0) {
+					rc = sent > 0 ? (ssize_t)sent :
+					    -ECONNRESET;
+					break;
+				}
+				sent += n;
 				(void)conn_kick(ps->cn, &ps->s);
-			if (sent == total)
-				return (ssize_t)sent;
+			}
+			if (sent == total) {
+				rc = (ssize_t)sent;
+				break;
+			}
 		}
-		if (nb)
-			return sent > 0 ? (ssize_t)sent : -EAGAIN;
-		rc = wait_until(ps->cn, io_tx_ready, ps, deadline, NULL, 0,
+		if (nb) {
+			rc = sent > 0 ? (ssize_t)sent : -EAGAIN;
+			break;
+		}
+		w = wait_until(ps->cn, io_tx_ready, ps, deadline, NULL, 0,
 		    NULL, ps->sndtimeo_ms > 0);
-		if (rc < 0)
-			return sent > 0 ? (ssize_t)sent : rc;
-		if (rc == 0)
-			return sent > 0 ? (ssize_t)sent : -EAGAIN;
+		if (w <= 0) {
+			rc = sent > 0 ? (ssize_t)sent : w == 0 ? -EAGAIN : w;
+			break;
+		}
 	}
+	pthread_mutex_unlock(&ps->tx_lock);
+	return rc;
 }
 
 static int

@@ -25,7 +25,8 @@
  * read: taking a reference), an epoll instance's lock, a socket's rx or tx
  * lock, conn->ctl_lock, conn->kick_lock, the waiters' lock.  No lock is
  * held while a call sleeps, except ctl_lock across a request's round trip
- * (the stack answers every request without blocking).
+ * (the stack answers every request without blocking) and a stream send's
+ * tx lock while it waits for room (so concurrent sends stay whole).
  */
 #ifndef MEMBRANE_PRELOAD_PVT_H
 #define MEMBRANE_PRELOAD_PVT_H
