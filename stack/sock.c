@@ -733,10 +733,12 @@ sock_tcp_err(void *arg, err_t err)
 	if (err == ERR_CLSD) {
 		/*
 		 * Both FINs went through while the app had shut only its
-		 * sending side: a clean end, not an error.
+		 * sending side: a clean end, not an error.  Bytes we still
+		 * hold for the app go first; the end is published after them.
 		 */
-		sock_publish(ss, MBS_S_RESET | MBS_S_RX_EOF | MBS_S_TX_SHUT,
-		    MBS_S_CONNECTING | MBS_S_CONNECTED);
+		ss->fin_rcvd = true;
+		sock_publish(ss, MBS_S_TX_SHUT, 0);
+		sock_rx_push(ss);
 		return;
 	}
 	if (ss->state & MBS_S_CONNECTING) {
