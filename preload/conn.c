@@ -180,6 +180,54 @@ conn_cpl_ready(void *arg)
 	return 0;
 }
 
+/* Under ctl_lock: a broken exchange; the stack is as good as gone. */
+static int
+conn_lost(struct pl_conn *cn)
+{
+	atomic_store_explicit(&cn->dead, true, memory_order_relaxed);
+	return -ECONNRESET;
+}
+
+/*
+ * Under ctl_lock: wait for the next completion and take it.  Returns 1,
+ * or -ECONNRESET when the stack is gone.  Signals do not cut the wait:
+ * a request in flight is answered.
+ */
+static int
+conn_next(struct pl_conn *cn, struct mbs_cpl *cpl)
+{
+	int rc;
+
+	for (;;) {
+		rc = wait_until(cn, conn_cpl_ready, cn, PL_FOREVER, NULL, 0,
+		    NULL, false);
+		if (rc == -EINTR)
+			continue;
+		if (rc < 0)
+			return rc == -ENOMEM ? rc : conn_lost(cn);
+		if (rc == 0) {
+			if (conn_check_dead(cn))
+				return -ECONNRESET;
+			continue;
+		}
+		if (ion_ring_dequeue_bulk(&cn->c.cpl, cpl, 1) != 1)
+			return conn_lost(cn);
+		return 1;
+	}
+}
+
+/* Under ctl_lock: send req (its tag set here) and ring the stack. */
+static int
+conn_send(struct pl_conn *cn, struct mbs_req *req)
+{
+	req->tag = ++cn->c.next_tag;
+	/* Room is certain: at most owed + 1 requests are ever in flight. */
+	if (ion_ring_enqueue_bulk(&cn->c.ctl, req, 1) < 0)
+		return conn_lost(cn);
+	(void)ion_bell_ring(&cn->c.bell_stack);
+	return 0;
+}
+
 int
 conn_call(struct pl_conn *cn, struct mbs_req *req, struct mbs_cpl *cpl)
 {
@@ -190,45 +238,22 @@ conn_call(struct pl_conn *cn, struct mbs_req *req, struct mbs_cpl *cpl)
 		rc = -ECONNRESET;
 		goto out;
 	}
-	req->tag = ++cn->c.next_tag;
-	if ((rc = ion_ring_enqueue_bulk(&cn->c.ctl, req, 1)) < 0) {
-		/* Only a broken ring can be full: one request at a time. */
-		atomic_store_explicit(&cn->dead, true, memory_order_relaxed);
-		rc = -ECONNRESET;
+	if ((rc = conn_send(cn, req)) < 0)
 		goto out;
-	}
-	(void)ion_bell_ring(&cn->c.bell_stack);
 	for (;;) {
-		/* A request in flight is answered: signals do not cut it. */
-		rc = wait_until(cn, conn_cpl_ready, cn, PL_FOREVER, NULL, 0,
-		    NULL, false);
-		if (rc == -EINTR)
-			continue;
-		if (rc < 0) {
-			if (rc != -ECONNRESET && rc != -ENOMEM)
-				atomic_store_explicit(&cn->dead, true,
-				    memory_order_relaxed);
-			rc = -ECONNRESET;
+		if ((rc = conn_next(cn, cpl)) < 0)
 			goto out;
-		}
-		if (rc == 0 && conn_check_dead(cn)) {
-			rc = -ECONNRESET;
-			goto out;
-		}
-		if (rc == 0)
-			continue;
-		if (ion_ring_dequeue_bulk(&cn->c.cpl, cpl, 1) != 1) {
-			atomic_store_explicit(&cn->dead, true,
-			    memory_order_relaxed);
-			rc = -ECONNRESET;
-			goto out;
-		}
 		if (cpl->tag == req->tag)
 			break;
-		/* In order, one per request: anything else is a lost stack. */
-		atomic_store_explicit(&cn->dead, true, memory_order_relaxed);
-		rc = -ECONNRESET;
-		goto out;
+		/*
+		 * In order, one per request: before ours come only those of
+		 * posted requests; anything else is a stack that lost its way.
+		 */
+		if (cn->owed == 0 || cpl->tag > req->tag || cpl->tag == 0) {
+			rc = conn_lost(cn);
+			goto out;
+		}
+		cn->owed--;
 	}
 	rc = cpl->result;
 	if (rc > 0 || rc < -4095)
@@ -236,6 +261,24 @@ conn_call(struct pl_conn *cn, struct mbs_req *req, struct mbs_cpl *cpl)
 out:
 	pthread_mutex_unlock(&cn->ctl_lock);
 	return rc;
+}
+
+void
+conn_post(struct pl_conn *cn, struct mbs_req *req)
+{
+	struct mbs_cpl cpl;
+
+	pthread_mutex_lock(&cn->ctl_lock);
+	/* Take the answers already there; never let them fill the ring. */
+	while (cn->owed > 0 && !conn_dead(cn) &&
+	    (ion_ring_count(&cn->c.cpl) > 0 || cn->owed >= MBS_CTL_SLOTS / 2)) {
+		if (conn_next(cn, &cpl) < 0)
+			break;
+		cn->owed--;
+	}
+	if (!conn_dead(cn) && conn_send(cn, req) == 0)
+		cn->owed++;
+	pthread_mutex_unlock(&cn->ctl_lock);
 }
 
 int

@@ -174,6 +174,8 @@ struct pl_conn {
 	pthread_mutex_t		 kick_lock;	/* kick ring producer */
 	_Atomic bool		 dead;		/* the stack went away */
 	_Atomic int		 nsocks;
+	uint32_t		 owed;		/* completions of posted requests
+						   not yet taken (ctl_lock) */
 };
 
 /*
@@ -183,6 +185,11 @@ struct pl_conn {
 struct pl_conn *conn_get(int *err);
 /* One request's round trip; the completion's result or -errno. */
 int	conn_call(struct pl_conn *cn, struct mbs_req *req, struct mbs_cpl *cpl);
+/*
+ * A request whose answer nobody waits for (CLOSE: it cannot fail): sent,
+ * and its completion taken later, by whichever call comes next.
+ */
+void	conn_post(struct pl_conn *cn, struct mbs_req *req);
 /* Tell the stack a socket's rings moved (thread-safe mbs_kick). */
 int	conn_kick(struct pl_conn *cn, struct mbs_sock *s);
 /* Check whether the stack hung up; marks cn dead.  true if dead. */

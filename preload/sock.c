@@ -31,13 +31,13 @@ sock_release(struct pl_obj *o)
 {
 	struct pl_sock	*ps = (struct pl_sock *)o;
 	struct mbs_req	 req;
-	struct mbs_cpl	 cpl;
 
 	if (!conn_dead(ps->cn)) {
 		memset(&req, 0, sizeof(req));
 		req.op = MBS_OP_CLOSE;
 		req.sock = ps->s.id;
-		(void)conn_call(ps->cn, &req, &cpl);
+		/* A close cannot fail: nobody waits for its answer. */
+		conn_post(ps->cn, &req);
 	}
 	sock_free(ps);
 }
