@@ -46,6 +46,9 @@ static void	sock_tx(struct ssock *);
 static void	sock_free(struct ssock *);
 static void	sock_tcp_hook(struct ssock *, struct tcp_pcb *);
 
+/* A socket that moved more than this gives its ring pages back on free. */
+#define SOCK_KEEP_PAGES_BYTES	(64u << 10)
+
 /* ------------------------------------------------------------------ */
 /* State and errors, as the app sees them                              */
 
@@ -333,9 +336,18 @@ sock_free(struct ssock *ss)
 	free(ss->rxq);
 	atomic_store_explicit(&app_shm(a, ss->id)->state, 0,
 	    memory_order_release);
-	/* Give the ring pages back; the next user of the id starts clean. */
-	mem = app_ring_mem(a, ss->id, 0, &len);
-	(void)madvise(mem, 2 * len, MADV_REMOVE);
+	/*
+	 * Give back the pages of rings that held much: a burst of big
+	 * transfers leaves no memory behind.  A short exchange touched a
+	 * page or two at the rings' start, which the next user of the id
+	 * (ids are reused last-freed first) touches again: keeping them
+	 * spares both processes the page faults, and every CPU the TLB
+	 * shootdown, that a connection a millisecond would otherwise cost.
+	 */
+	if (ss->bytes_in + ss->bytes_out > SOCK_KEEP_PAGES_BYTES) {
+		mem = app_ring_mem(a, ss->id, 0, &len);
+		(void)madvise(mem, 2 * len, MADV_REMOVE);
+	}
 	app_sock_gone(a, ss->id);
 	free(ss);
 }
