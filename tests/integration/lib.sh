@@ -212,3 +212,149 @@ both_ways() {
 	check "$1: we got the peer's $bw_n bytes intact" same "$T/probe.sha" "$(inverted_sha "$3")"
 	echo "   ($1: $bw_n bytes each way in $(( $(date +%s) - bw_t0 )) s)"
 }
+
+# --- Unmodified programs through the membrane ------------------------------
+# app_ns: the app namespace $ANS, nothing in it but loopback: a program
+# there reaches the network only through libmembrane.so and the stack's
+# endpoint $EP (a unix socket, reached through the filesystem). Peers
+# reach it at $APP_ADDR, the stack's address.
+#
+# MB_KERNEL=1 runs the programs on the kernel of $SNS instead (its address
+# 10.199.0.2 in $APP_ADDR), without the library: the tests' own scaffolding
+# checked on its own.
+PRELOAD_LIB=$top_builddir/preload/.libs/libmembrane.so
+
+app_ns() {
+	ANS=mba$$
+	mkns $ANS
+	APP_PRELOAD=
+	APP_ASAN=
+	if [ "${MB_KERNEL:-0}" = 1 ]; then
+		APP_ADDR=10.199.0.2
+		echo "   (MB_KERNEL=1: the programs run on the kernel of $SNS, without libmembrane.so)"
+		return 0
+	fi
+	APP_ADDR=10.199.0.10
+	[ -f "$PRELOAD_LIB" ] || { echo "FAIL: $PRELOAD_LIB is not built"; exit 1; }
+	APP_PRELOAD=$PRELOAD_LIB
+	# A sanitizer build: ASan's runtime must come first of all.
+	if ldd "$PRELOAD_LIB" 2>/dev/null | grep -q libasan; then
+		APP_PRELOAD="$(gcc -print-file-name=libasan.so):$PRELOAD_LIB"
+		APP_ASAN=detect_leaks=0:verify_asan_link_order=0
+	fi
+}
+
+# asan_hangs PROG: in a sanitizer build, PROG cannot run at all under
+# LD_PRELOAD of ASan's runtime, our library or not (curl and wget hang in
+# glibc's setlocale with libasan preloaded): the step is left to the plain
+# build, which runs it.  Proven each time, never assumed.
+asan_hangs() {
+	[ -n "${APP_ASAN:-}" ] || return 1
+	LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS="$APP_ASAN" \
+	    timeout 5 "$1" --version >/dev/null 2>&1
+	[ $? = 124 ] || return 1
+	echo "   ($1 hangs under libasan's LD_PRELOAD alone, without libmembrane.so: its steps run in the plain build only)"
+}
+
+# The command line that puts a program in the app namespace, preloaded.
+app_argv() {
+	if [ "${MB_KERNEL:-0}" = 1 ]; then
+		APP_ARGV=(ip netns exec "$SNS")
+	else
+		APP_ARGV=(ip netns exec "$ANS" env MEMBRANE_SOCKET="$EP"
+		    LD_PRELOAD="$APP_PRELOAD" ${APP_ASAN:+ASAN_OPTIONS=$APP_ASAN})
+	fi
+}
+
+# app CMD...: run CMD through the membrane, stopped past TMO seconds
+# (120; exit status 124 then): a program that hangs fails the step, not
+# the whole test.
+app() { app_argv; timeout --foreground -k 5 "${TMO:-120}" "${APP_ARGV[@]}" "$@"; }
+# app_bg CMD...: the same in the background; the program's pid in $APPPID.
+# (Its standard input is the caller's: bash gives a background command
+# /dev/null unless it is redirected.)
+app_bg() {
+	app_argv
+	"${APP_ARGV[@]}" "$@" <&0 &
+	APPPID=$!
+	track $APPPID
+}
+
+# pns CMD...: run CMD on the peer's kernel (stopped past TMO seconds, as
+# app); pns_bg in the background, its pid in $PNSPID; peer_run ARGS...:
+# peer.py in the foreground, so limited.
+pns() { timeout --foreground -k 5 "${TMO:-120}" ip netns exec "$PNS" "$@"; }
+peer_run() { pns python3 "$PEER_PY" "$@"; }
+pns_bg() {
+	ip netns exec "$PNS" "$@" <&0 &
+	PNSPID=$!
+	track $PNSPID
+}
+
+# wait_for FILE REGEX SECONDS [PID [COUNT]]: wait until COUNT (1) lines of
+# FILE match REGEX (grep's basic syntax); fails past SECONDS, or at once
+# if PID has exited.
+wait_for() {
+	wf_end=$(( $(date +%s) + $3 ))
+	while [ "$(count_lines "$1" "$2")" -lt "${5:-1}" ]; do
+		if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+			[ "$(count_lines "$1" "$2")" -ge "${5:-1}" ]
+			return
+		fi
+		[ "$(date +%s)" -lt $wf_end ] || return 1
+		sleep 0.05
+	done
+}
+
+# count_lines FILE REGEX: how many lines of FILE match (0 if no FILE).
+count_lines() { cat "$1" 2>/dev/null | grep -c -- "$2"; }
+
+# wait_listen NS PORT [tcp|udp]: a kernel socket in NS is bound to PORT
+# (listening, for TCP); up to 10 s.
+wait_listen() {
+	wl_flags=-Hltn
+	[ "${3:-tcp}" = udp ] && wl_flags=-Hlun
+	for wl_i in $(seq 200); do
+		[ -n "$(ip netns exec "$1" ss $wl_flags "sport = :$2")" ] && return 0
+		sleep 0.05
+	done
+	echo "nothing listens on port $2 in $1" >&2
+	return 1
+}
+
+# stop_bg PID: end a background process (and what it started), TERM then,
+# after 5 s, KILL; returns its exit status.
+stop_bg() {
+	sb_all="$(descendants "$1") $1"
+	for sb_p in $sb_all; do kill "$sb_p" 2>/dev/null; done
+	for sb_i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
+	if kill -0 "$1" 2>/dev/null; then
+		for sb_p in $sb_all; do kill -9 "$sb_p" 2>/dev/null; done
+	fi
+	wait "$1" 2>/dev/null
+}
+
+# wait_exit PID SECONDS: wait for a background process to end; returns
+# its exit status, or 124 if it was still running past SECONDS (then it
+# is stopped).
+wait_exit() {
+	we_end=$(( $(date +%s) + $2 ))
+	while kill -0 "$1" 2>/dev/null; do
+		if [ "$(date +%s)" -ge $we_end ]; then
+			stop_bg "$1"
+			return 124
+		fi
+		sleep 0.05
+	done
+	wait "$1"
+}
+
+# sha_is FILE SHA: FILE exists and its SHA-256 is SHA.
+sha_is() { [ -f "$1" ] && [ "$(sha "$1")" = "$2" ]; }
+# last_lines FILE [N]: the last N (3) lines of a program's output on one
+# line, for a check's description.
+last_lines() { tail -n "${2:-3}" "$1" 2>/dev/null | tr -d '\r' | tr '\n' ' ' | sed 's/ *$//' | cut -c1-400; }
+# alive PID...: every PID still runs.
+alive() { for al_p in "$@"; do kill -0 "$al_p" 2>/dev/null || return 1; done; }
+# not CMD...: succeeds when CMD fails (for check).
+not() { ! "$@"; }
