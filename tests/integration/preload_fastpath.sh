@@ -31,7 +31,7 @@ app strace -f -c -o "$T/send.strace" "$SOCKLOAD" send 10.199.0.1 7001 $BYTES 409
 rc=$?
 wait_exit $PEER 30
 check "send: sockload exits 0 ($rc, $(last_lines "$T/send.err" 2))" test $rc = 0
-check "send: the peer got all $BYTES bytes, the same sum" \
+check "send: the peer got all $BYTES bytes, the same sum ($(last_lines "$T/peer.err" 2))" \
     test "$(field "$T/peer.out" bytes)" = $BYTES -a \
     "$(field "$T/peer.out" sum)" = "$(field "$T/send.out" sum)"
 calls=$(field "$T/send.out" calls)

@@ -128,6 +128,7 @@ main(int argc, char **argv)
 		    "       sockload recv PORT CHUNK\n");
 		return 2;
 	}
+	free(buf);
 	printf("calls %llu bytes %llu sum %llu\n", calls, moved, sum);
-	return 0;
+	return fflush(stdout) == 0 ? 0 : 1;
 }
