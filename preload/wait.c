@@ -40,11 +40,31 @@ struct waiter {
 };
 
 static __thread struct waiter	 tls_waiter = { .efd = -1 };
+/* A thread's eventfd is closed when the thread ends. */
+static pthread_key_t		 wait_key;
+static pthread_once_t		 wait_key_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t		 wait_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct waiter		*wait_head;
 /* Sleepers per connection arm its doorbell; counted under wait_lock. */
 static struct pl_conn		*wait_armed_cn;
 static unsigned			 wait_armed_n;
+
+static void
+wait_thread_gone(void *arg)
+{
+	struct waiter *w = arg;
+
+	if (w != NULL && w->efd >= 0) {
+		pl_real.close(w->efd);
+		w->efd = -1;
+	}
+}
+
+static void
+wait_key_make(void)
+{
+	(void)pthread_key_create(&wait_key, wait_thread_gone);
+}
 
 uint64_t
 wait_now_ns(void)
@@ -203,6 +223,8 @@ wait_until(struct pl_conn *cn, int (*ready)(void *), void *arg,
 		if ((w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 			return -errno;
 		w->efd = fdtab_hide(w->efd);
+		pthread_once(&wait_key_once, wait_key_make);
+		(void)pthread_setspecific(wait_key, w);
 	}
 	n = 1 + (cn != NULL ? 2 : 0) + nextra;
 	if (n > WAIT_STACK_FDS && (pfd = calloc(n, sizeof(*pfd))) == NULL)
