@@ -102,20 +102,6 @@ poll_ready(void *arg)
 	return 0;
 }
 
-static struct timespec *
-poll_ts(uint64_t deadline, struct timespec *ts)
-{
-	uint64_t now, left;
-
-	if (deadline == PL_FOREVER)
-		return NULL;
-	now = wait_now_ns();
-	left = deadline > now ? deadline - now : 0;
-	ts->tv_sec = (time_t)(left / 1000000000u);
-	ts->tv_nsec = (long)(left % 1000000000u);
-	return ts;
-}
-
 int
 poll_poll(struct pollfd *fds, nfds_t n, uint64_t deadline,
     const sigset_t *mask)
@@ -200,7 +186,7 @@ out:
 		free(kfds);
 	return rc;
 kernel:
-	rc = pl_real.ppoll(fds, n, poll_ts(deadline, &ts), mask);
+	rc = pl_real.ppoll(fds, n, wait_ts(deadline, &ts), mask);
 	return rc < 0 ? -errno : rc;
 }
 
@@ -232,7 +218,7 @@ poll_select(int nfds, fd_set *r, fd_set *w, fd_set *e, uint64_t deadline,
 		}
 	}
 	if (!mine) {
-		rc = pl_real.pselect(nfds, r, w, e, poll_ts(deadline, &ts),
+		rc = pl_real.pselect(nfds, r, w, e, wait_ts(deadline, &ts),
 		    mask);
 		if (rc < 0)
 			return -errno;

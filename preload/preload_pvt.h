@@ -208,6 +208,8 @@ conn_dead(struct pl_conn *cn)
 uint64_t wait_now_ns(void);
 /* A deadline timeout_ms from now (< 0: PL_FOREVER). */
 uint64_t wait_deadline_ms(int timeout_ms);
+/* ppoll's timeout for a deadline (filled in ts); NULL for none. */
+struct timespec *wait_ts(uint64_t deadline, struct timespec *ts);
 
 /*
  * Block until ready(arg) > 0, the deadline passes, one of extra (kernel

@@ -145,8 +145,7 @@ wait_wake_all(void)
 	pthread_mutex_unlock(&wait_lock);
 }
 
-/* ppoll's timeout for a deadline; NULL for none. */
-static struct timespec *
+struct timespec *
 wait_ts(uint64_t deadline, struct timespec *ts)
 {
 	uint64_t now, left;
