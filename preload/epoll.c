@@ -264,16 +264,21 @@ out:
 	return rc;
 }
 
-/* An item's readiness now (EPOLL* bits, masked by what it asks). */
+/*
+ * An item's readiness now (EPOLL* bits, masked by what it asks).  A nested
+ * instance's kernel part costs a system call: the scan that reports asks
+ * for it; a readiness check inside a wait, which watches those descriptors
+ * already, does not.
+ */
 static uint32_t
-ep_item_ready(struct ep_item *it)
+ep_item_ready(struct ep_item *it, bool kernel)
 {
 	uint32_t m;
 
 	if (it->obj->kind == PL_SOCK)
 		m = poll_sock((struct pl_sock *)it->obj);
 	else
-		m = epoll_poll(it->obj, it->fd);
+		m = epoll_poll(it->obj, kernel ? it->fd : -1);
 	return m & ((it->events & ~EP_FLAGS) | EP_ALWAYS);
 }
 
@@ -329,7 +334,7 @@ ep_scan(struct pl_epoll *ep, struct epoll_event *evs, int max)
 
 		i = (ep->next + k) % n;
 		it = &ep->items[i];
-		m = ep_item_ready(it);
+		m = ep_item_ready(it, true);
 		if (!ep_item_fires(it, m, true))
 			continue;
 		evs[got].events = m;
@@ -345,8 +350,9 @@ ep_scan(struct pl_epoll *ep, struct epoll_event *evs, int max)
 	return got;
 }
 
+/* Would a scan report anything?  (kernel: as for ep_item_ready.) */
 static bool
-ep_any(struct pl_epoll *ep)
+ep_any(struct pl_epoll *ep, bool kernel)
 {
 	unsigned	i;
 	bool		any = false;
@@ -354,7 +360,7 @@ ep_any(struct pl_epoll *ep)
 	pthread_mutex_lock(&ep->lock);
 	for (i = 0; i < ep->n && !any; i++)
 		any = ep_item_fires(&ep->items[i],
-		    ep_item_ready(&ep->items[i]), false);
+		    ep_item_ready(&ep->items[i], kernel), false);
 	pthread_mutex_unlock(&ep->lock);
 	return any;
 }
@@ -365,7 +371,8 @@ epoll_poll(struct pl_obj *o, int epfd)
 	struct pl_epoll	*ep = (struct pl_epoll *)o;
 	struct pollfd	 pfd;
 
-	if (ep_any(ep))
+	/* Nested instances are no kernel set's: their parts are asked here. */
+	if (ep_any(ep, true))
 		return POLLIN | POLLRDNORM;
 	/* The kernel's part; a caller that polls epfd itself ORs it in. */
 	if (epfd < 0)
@@ -400,7 +407,8 @@ ep_kernel_fds(struct pl_epoll *ep, int epfd, struct pollfd *pfd, unsigned max)
 static int
 ep_ready(void *arg)
 {
-	return ep_any(arg) ? 1 : 0;
+	/* The wait watches the kernel descriptors itself (ep_kernel_fds). */
+	return ep_any(arg, false) ? 1 : 0;
 }
 
 static struct pl_conn *

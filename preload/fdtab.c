@@ -249,21 +249,3 @@ fdtab_close_range(unsigned lo, unsigned hi, int flags)
 	errno = err;
 	return rc;
 }
-
-void
-fdtab_walk(void (*fn)(int, struct pl_obj *, void *), void *arg)
-{
-	unsigned i;
-
-	if (!atomic_load_explicit(&pl_active, memory_order_relaxed))
-		return;
-	pthread_rwlock_rdlock(&fdtab_lock);
-	for (i = 0; i < fdtab_size; i++) {
-		struct pl_obj *o = atomic_load_explicit(&fdtab[i],
-		    memory_order_relaxed);
-
-		if (o != NULL)
-			fn((int)i, o, arg);
-	}
-	pthread_rwlock_unlock(&fdtab_lock);
-}

@@ -87,7 +87,8 @@ poll_entry(struct poll_ctx *x, nfds_t i)
 		return 0;
 	if (o->kind == PL_SOCK)
 		return poll_sock((struct pl_sock *)o) & want;
-	return epoll_poll(o, x->fds[i].fd) & want;
+	/* The epoll fd itself stays in the kernel's set: its part is there. */
+	return epoll_poll(o, -1) & want;
 }
 
 static int

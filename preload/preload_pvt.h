@@ -162,8 +162,6 @@ int	fdtab_dup(int oldfd, int newfd, int flags, int how);
 #define PL_DUPFD	3	/* fcntl(oldfd, F_DUPFD[_CLOEXEC], newfd) */
 /* close_range/closefrom: drop every entry in [lo, hi] first. */
 int	fdtab_close_range(unsigned lo, unsigned hi, int flags);
-/* Call fn on every object in the table (under the read lock). */
-void	fdtab_walk(void (*fn)(int fd, struct pl_obj *o, void *), void *arg);
 
 /* ------------------------------------------------------------------ */
 /* conn.c: the stack                                                   */
@@ -173,7 +171,6 @@ struct pl_conn {
 	pthread_mutex_t		 ctl_lock;	/* ctl producer, cpl consumer */
 	pthread_mutex_t		 kick_lock;	/* kick ring producer */
 	_Atomic bool		 dead;		/* the stack went away */
-	_Atomic int		 nsocks;
 	uint32_t		 owed;		/* completions of posted requests
 						   not yet taken (ctl_lock) */
 };
@@ -232,7 +229,6 @@ extern uint64_t	pl_spin_ns;
 
 /* Interrupts seen by this thread from handlers without SA_RESTART. */
 uint64_t sig_intr_count(void);
-uint64_t sig_any_count(void);
 
 /* ------------------------------------------------------------------ */
 /* sock.c, sockopt.c, io.c                                             */
@@ -254,8 +250,6 @@ struct pl_sock {
 	/* Options the stack does not hold, kept to be read back. */
 	int			 ip_tos, ipv6_tclass, tcp_cork, tcp_quickack;
 	int			 tcp_defer_accept, tcp_user_timeout;
-	int			 rcvbuf, sndbuf;
-	bool			 has_rcvbuf, has_sndbuf;
 	uint32_t		 tx_need;	/* a datagram waits for this room */
 };
 
@@ -341,7 +335,11 @@ int	epoll_ctl_obj(struct pl_obj *ep, int fd, int op, struct epoll_event *ev);
 #define EPOLL_KERNEL	(-0x10000)	/* wait on the kernel's instance */
 int	epoll_wait_obj(struct pl_obj *ep, int epfd, struct epoll_event *evs,
 	    int max, uint64_t deadline, const sigset_t *mask);
-/* Readiness of an epoll instance, as poll sees it (POLLIN or 0). */
+/*
+ * Readiness of an epoll instance, as poll sees it (POLLIN or 0): its
+ * membrane items, and with epfd >= 0 its kernel part too (a system call;
+ * callers that already watch epfd pass -1).
+ */
 uint32_t epoll_poll(struct pl_obj *ep, int epfd);
 /* A kernel descriptor was added to (or deleted from) an instance. */
 void	epoll_kernel_count(struct pl_obj *ep, int op);

@@ -19,7 +19,6 @@
 static void
 sock_free(struct pl_sock *ps)
 {
-	atomic_fetch_sub_explicit(&ps->cn->nsocks, 1, memory_order_relaxed);
 	pthread_mutex_destroy(&ps->rx_lock);
 	pthread_mutex_destroy(&ps->tx_lock);
 	free(ps);
@@ -84,7 +83,6 @@ sock_make(struct pl_conn *cn, uint32_t id, int family, int type, int flags,
 	atomic_init(&ps->o.flags, (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
 	pthread_mutex_init(&ps->rx_lock, NULL);
 	pthread_mutex_init(&ps->tx_lock, NULL);
-	atomic_fetch_add_explicit(&cn->nsocks, 1, memory_order_relaxed);
 	/* The number: an AF_UNIX socket nobody connects, flags as asked. */
 	fd = pl_real.socket(AF_UNIX, SOCK_STREAM |
 	    (flags & (SOCK_NONBLOCK | SOCK_CLOEXEC)), 0);

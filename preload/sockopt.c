@@ -163,17 +163,6 @@ sockopt_set(struct pl_sock *ps, int level, int name, const void *val,
 	if (rc == -ENOPROTOOPT && opt_ignored(level, name))
 		return len >= sizeof(int) || name == TCP_CONGESTION ? 0 :
 		    -EINVAL;
-	if (rc == 0 && level == SOL_SOCKET && (name == SO_RCVBUF ||
-	    name == SO_SNDBUF) && opt_int(val, len, &v) == 0) {
-		/* The kernel doubles what it is given, and says so. */
-		if (name == SO_RCVBUF) {
-			ps->rcvbuf = v;
-			ps->has_rcvbuf = true;
-		} else {
-			ps->sndbuf = v;
-			ps->has_sndbuf = true;
-		}
-	}
 	return rc;
 }
 
@@ -259,10 +248,6 @@ sockopt_get(struct pl_sock *ps, int level, int name, void *val,
 		return rc;
 	if (cpl.u.opt.len > MBS_OPT_MAX)
 		return -EPROTO;
-	if (level == SOL_SOCKET && name == SO_RCVBUF && ps->has_rcvbuf)
-		return opt_put_int(val, len, ps->rcvbuf * 2);
-	if (level == SOL_SOCKET && name == SO_SNDBUF && ps->has_sndbuf)
-		return opt_put_int(val, len, ps->sndbuf * 2);
 	if (val == NULL && cpl.u.opt.len > 0)
 		return -EFAULT;
 	return opt_put(val, len, cpl.u.opt.val, cpl.u.opt.len);

@@ -34,6 +34,12 @@ stack_icmp_hook4(struct pbuf *p, struct netif *inp)
 	uint16_t	 n, ihl, iihl, tot, sport, dport;
 
 	(void)inp;
+	/*
+	 * Every IPv4 datagram passes here: the protocol byte first, from
+	 * the header lwIP has in the first pbuf, so that only ICMP is copied.
+	 */
+	if (p->len < 20 || ((const uint8_t *)p->payload)[9] != IP_PROTO_ICMP)
+		return 0;
 	n = pbuf_copy_partial(p, b, sizeof(b), 0);
 	if (n < 20 || (b[0] >> 4) != 4 || b[9] != IP_PROTO_ICMP)
 		return 0;

@@ -1019,8 +1019,7 @@ req_connect(struct ssock *ss, const struct mbs_req *r)
 		if (pcb == NULL)
 			return -ENOMEM;
 		sock_tcp_hook(ss, pcb);
-		if (ss->nodelay)
-			tcp_nagle_disable(pcb);
+		sock_opt_apply(ss);
 		ss->connect_failed = false;
 		atomic_store_explicit(&app_shm(ss->app, ss->id)->error, 0,
 		    memory_order_relaxed);

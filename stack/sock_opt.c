@@ -88,18 +88,10 @@ opt_conn_pcb(struct ssock *ss)
 }
 
 void
-sock_opt_inherit(struct ssock *ss, const struct ssock *ls)
+sock_opt_apply(struct ssock *ss)
 {
 	struct tcp_pcb *pcb = opt_conn_pcb(ss);
 
-	ss->nodelay = ls->nodelay;
-	ss->linger_on = ls->linger_on;
-	ss->linger_secs = ls->linger_secs;
-	ss->keep_idle = ls->keep_idle;
-	ss->keep_intvl = ls->keep_intvl;
-	ss->keep_cnt = ls->keep_cnt;
-	ss->rcvbuf = ls->rcvbuf;
-	ss->sndbuf = ls->sndbuf;
 	if (pcb == NULL)
 		return;
 	if (ss->nodelay)
@@ -110,6 +102,20 @@ sock_opt_inherit(struct ssock *ss, const struct ssock *ls)
 		pcb->keep_intvl = (u32_t)ss->keep_intvl * 1000;
 	if (ss->keep_cnt > 0)
 		pcb->keep_cnt = (u32_t)ss->keep_cnt;
+}
+
+void
+sock_opt_inherit(struct ssock *ss, const struct ssock *ls)
+{
+	ss->nodelay = ls->nodelay;
+	ss->linger_on = ls->linger_on;
+	ss->linger_secs = ls->linger_secs;
+	ss->keep_idle = ls->keep_idle;
+	ss->keep_intvl = ls->keep_intvl;
+	ss->keep_cnt = ls->keep_cnt;
+	ss->rcvbuf = ls->rcvbuf;
+	ss->sndbuf = ls->sndbuf;
+	sock_opt_apply(ss);
 }
 
 int

@@ -181,6 +181,8 @@ int	 sock_setopt(struct ssock *, const struct mbs_opt *);
 int	 sock_getopt(struct ssock *, struct mbs_opt *);
 /* An accepted socket takes its listener's options, as the kernel's. */
 void	 sock_opt_inherit(struct ssock *ss, const struct ssock *ls);
+/* The options ss holds, onto a new pcb of its own (a retried connect). */
+void	 sock_opt_apply(struct ssock *ss);
 void	 sock_publish(struct ssock *, uint32_t set, uint32_t clear);
 void	 sock_set_error(struct ssock *, int err);
 
