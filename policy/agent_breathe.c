@@ -1,0 +1,2 @@
+/* agent_breathe.c: placeholder, being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* agent_ctl.c: placeholder, being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* agent_daemon.c: placeholder, being written. */
+#include "config.h"

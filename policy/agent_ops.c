@@ -1,0 +1,2 @@
+/* agent_ops.c: placeholder, being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* agent_stats.c: placeholder, being written. */
+#include "config.h"

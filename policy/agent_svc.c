@@ -1,0 +1,2 @@
+/* agent_svc.c: placeholder, being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* cgroup.c: placeholder, being written. */
+#include "config.h"

@@ -1,0 +1,1 @@
+/* cgroup_pvt.h: placeholder. */

@@ -1,0 +1,2 @@
+/* cgroup_v1.c: placeholder, being written. */
+#include "config.h"

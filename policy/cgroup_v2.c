@@ -1,0 +1,2 @@
+/* cgroup_v2.c: placeholder, being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* config_val.c: placeholder, being written. */
+#include "config.h"

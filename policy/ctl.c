@@ -1,0 +1,2 @@
+/* ctl.c: placeholder, being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* launch.c: placeholder, being written. */
+#include "config.h"

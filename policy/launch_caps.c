@@ -1,0 +1,2 @@
+/* launch_caps.c: placeholder, being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* launch_fs.c: placeholder, being written. */
+#include "config.h"

@@ -1,0 +1,1 @@
+/* launch_pvt.h: placeholder. */

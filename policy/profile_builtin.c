@@ -1,0 +1,2 @@
+/* profile_builtin.c: placeholder, being written. */
+#include "config.h"

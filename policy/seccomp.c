@@ -1,0 +1,2 @@
+/* seccomp.c: placeholder, being written. */
+#include "config.h"
