@@ -236,8 +236,9 @@ const char *pol_rupture_name(enum pol_rupture);
 struct pol_cg_host {
 	char	v2_mount[POL_PATH_MAX];		/* "" if none */
 	char	v2_self[POL_PATH_MAX];		/* our cgroup in it */
-	char	v1_mount[4][POL_PATH_MAX];	/* memory, cpu, pids, blkio */
-	char	v1_self[4][POL_PATH_MAX];
+	char	v1_mount[5][POL_PATH_MAX];	/* memory, cpu, pids, blkio,
+						   cpuacct; "" if none */
+	char	v1_self[5][POL_PATH_MAX];	/* our cgroup in each */
 };
 
 /*
@@ -343,5 +344,21 @@ struct pol_ctl_hdr {
 	uint32_t	len;		/* the whole message, header included */
 	uint32_t	reserved;
 };
+
+/* Send one message with up to 3 descriptors; 0 or -errno. */
+int	pol_ctl_send(int s, enum pol_ctl_type type, const void *body,
+	    size_t len, const int *fds, int nfds);
+/*
+ * Receive one message: its body (NUL-terminated, at most cap - 1 bytes)
+ * and up to 3 descriptors (*nfds; extra ones are closed).  Returns the
+ * body's length, -ECONNRESET at the peer's end, -EPROTO for a message of
+ * the wrong version, size or type.
+ */
+ssize_t	pol_ctl_recv(int s, enum pol_ctl_type *type, char *body, size_t cap,
+	    int *fds, int *nfds);
+/* Split a request body into words (NUL-separated); the count, or -EPROTO. */
+int	pol_ctl_words(char *body, size_t len, char **words, int max);
+/* The agent's default control socket. */
+#define POL_CTL_PATH	"/run/membrane/agent.sock"
 
 #endif /* MEMBRANE_POLICY_H */

@@ -359,6 +359,7 @@ app_stats(struct stack *st, int s)
 	    (unsigned long long)st->rx_frames, (unsigned long long)st->tx_frames,
 	    (unsigned long long)st->rx_drops, (unsigned long long)st->tx_drops);
 	stats_line(&b, line);
+	sock_health_stats(st, stats_line, &b);
 	for (i = 0; i < STACK_MAX_APPS; i++) {
 		struct app *a = st->apps[i];
 

@@ -36,8 +36,20 @@
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 
+#include "lwip/stats.h"
+
 #include "log.h"
 #include "stack_pvt.h"
+
+/*
+ * Stack-wide TCP health since start, the agent's error_rate signal: a
+ * socket's own counters go with it, these stay.
+ */
+static struct {
+	uint64_t	conn_failed;	/* connects refused or timed out */
+	uint64_t	resets;		/* connections reset, either way */
+	uint64_t	rtx;		/* segments retransmitted */
+} health;
 
 /* lwIP's poll callback, in its slow ticks: every 500 ms. */
 #define SOCK_POLL_TICKS	(500 / (2 * TCP_TMR_INTERVAL))
@@ -308,6 +320,7 @@ sock_abort(struct ssock *ss)
 		sock_unhook(ss->pcb.tcp);
 		tcp_abort(ss->pcb.tcp);
 		ss->resets++;
+		health.resets++;
 	}
 	ss->pcb.tcp = NULL;
 }
@@ -756,14 +769,17 @@ sock_tcp_err(void *arg, err_t err)
 	if (ss->state & MBS_S_CONNECTING) {
 		e = err == ERR_RST ? ECONNREFUSED : ETIMEDOUT;
 		ss->connect_failed = true;
+		health.conn_failed++;
 	} else if (err == ERR_RST && (ss->state & MBS_S_RX_EOF)) {
 		e = EPIPE;	/* reset in CLOSE_WAIT, as Linux reports it */
 	} else {
 		e = err == ERR_RST ? ECONNRESET : err == ERR_ABRT ? ETIMEDOUT :
 		    lwip_errno(err);
 	}
-	if (err == ERR_RST)
+	if (err == ERR_RST) {
 		ss->resets++;
+		health.resets++;
+	}
 	sock_set_error(ss, e);
 	sock_publish(ss, MBS_S_RESET, MBS_S_CONNECTING | MBS_S_CONNECTED);
 }
@@ -775,8 +791,10 @@ sock_tcp_poll(void *arg, struct tcp_pcb *pcb)
 
 	if (ss == NULL)
 		return ERR_OK;
-	if (pcb->nrtx > ss->last_nrtx)
+	if (pcb->nrtx > ss->last_nrtx) {
 		ss->rtx += (uint64_t)(pcb->nrtx - ss->last_nrtx);
+		health.rtx += (uint64_t)(pcb->nrtx - ss->last_nrtx);
+	}
 	ss->last_nrtx = pcb->nrtx;
 	/* TCP_SYNCNT: give up a connect after that many SYN retransmissions. */
 	if ((ss->state & MBS_S_CONNECTING) && ss->syncnt > 0 &&
@@ -785,6 +803,7 @@ sock_tcp_poll(void *arg, struct tcp_pcb *pcb)
 		tcp_abort(pcb);
 		ss->pcb.tcp = NULL;
 		ss->connect_failed = true;
+		health.conn_failed++;
 		sock_set_error(ss, ETIMEDOUT);
 		sock_publish(ss, MBS_S_RESET, MBS_S_CONNECTING);
 		return ERR_ABRT;
@@ -1301,4 +1320,53 @@ sock_stats(struct app *a, void (*line)(void *, const char *), void *arg)
 		    pcb != NULL ? (pcb->sa >> 3) * TCP_SLOW_INTERVAL : 0);
 		line(arg, buf);
 	}
+}
+
+static int
+health_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * One line of stack-wide TCP health: errors, segments, and the p99 of the
+ * smoothed RTTs of the connections now open (lwIP keeps them in ticks of
+ * its slow timer, so the figure moves in steps of TCP_SLOW_INTERVAL).
+ */
+void
+sock_health_stats(const struct stack *st, void (*line)(void *, const char *),
+    void *arg)
+{
+	static int	 rtt[1024];
+	char		 buf[256];
+	size_t		 n = 0;
+	unsigned	 i;
+	uint32_t	 j;
+
+	for (i = 0; i < STACK_MAX_APPS; i++) {
+		const struct app *a = st->apps[i];
+
+		if (a == NULL || a->ss == NULL)
+			continue;
+		for (j = 0; j < a->hdr.max_socks && n < 1024; j++) {
+			const struct ssock *ss = a->ss[j];
+
+			if (ss != NULL && ss->tcp && ss->pcb.tcp != NULL &&
+			    ss->pcb.tcp->state == ESTABLISHED)
+				rtt[n++] = (ss->pcb.tcp->sa >> 3) *
+				    TCP_SLOW_INTERVAL;
+		}
+	}
+	qsort(rtt, n, sizeof(rtt[0]), health_cmp);
+	snprintf(buf, sizeof(buf), "health: segments out %llu in %llu, "
+	    "connects failed %llu, resets %llu, rtx %llu, rtt p99 %d ms "
+	    "of %zu", (unsigned long long)lwip_stats.tcp.xmit,
+	    (unsigned long long)lwip_stats.tcp.recv,
+	    (unsigned long long)health.conn_failed,
+	    (unsigned long long)health.resets,
+	    (unsigned long long)health.rtx,
+	    n > 0 ? rtt[(n * 99 + 99) / 100 - 1] : 0, n);
+	line(arg, buf);
 }

@@ -175,6 +175,8 @@ void	 sock_request(struct app *, const struct mbs_req *, struct mbs_cpl *);
 int	 sock_kick(struct app *, uint32_t id);
 void	 sock_app_gone(struct app *, bool graceful);
 void	 sock_stats(struct app *, void (*line)(void *, const char *), void *);
+void	 sock_health_stats(const struct stack *,
+	     void (*line)(void *, const char *), void *);
 
 /* sock_opt.c: socket options. */
 int	 sock_setopt(struct ssock *, const struct mbs_opt *);
