@@ -1200,7 +1200,7 @@ pol_config_check(const struct pol_config *cfg, char *err, size_t errlen)
 {
 	const struct pol_service *svc;
 	struct pol_spec		 spec;
-	size_t			 i;
+	size_t			 i, n;
 	int			 rc;
 
 	for (i = 0; i < cfg->nservices; i++) {
@@ -1208,8 +1208,14 @@ pol_config_check(const struct pol_config *cfg, char *err, size_t errlen)
 		rc = pol_profile_resolve_env(cfg, svc->profile, svc->name,
 		    svc->environment.n > 0 ? svc->environment.v : NULL, false,
 		    &spec, err, errlen);
-		if (rc != 0)
+		if (rc != 0) {
+			/* Say whose environment gave the value. */
+			n = strlen(err);
+			if (n + 1 < errlen)
+				snprintf(err + n, errlen - n, " (service "
+				    "\"%s\")", svc->name);
 			return rc;
+		}
 		pol_spec_free(&spec);
 	}
 	return 0;
