@@ -371,7 +371,14 @@ launch_init(const struct pol_launch *l, int sock)
 	sigfillset(&sa.sa_mask);
 	for (i = 0; i < sizeof(launch_fwd_sigs) / sizeof(int); i++)
 		sigaction(launch_fwd_sigs[i], &sa, NULL);
-	/* Nothing of the host's for init: no descriptors, no privilege. */
+	/*
+	 * Nothing of the host's for init: no descriptors, no privilege.  The
+	 * bounding set goes while we may (CAP_SETPCAP), then the ids.
+	 */
+	if ((rc = launch_caps_bound(0, err, sizeof(err))) != 0) {
+		kill(pid, SIGKILL);
+		launch_die(sock, -rc, "init: %s", err);
+	}
 	if (l->spec->ns[POL_NS_USER] == POL_NSM_SHARED &&
 	    (setgroups(1, &l->gid) != 0 ||
 	    setresgid(l->gid, l->gid, l->gid) != 0 ||

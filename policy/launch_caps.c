@@ -25,7 +25,8 @@ launch_caps_bound(uint64_t keep, char *err, size_t errlen)
 	int	c, max = (int)cap_max_bits();
 
 	for (c = 0; c < max; c++) {
-		if (caps_has(keep, c) || CAP_IS_SUPPORTED(c) == 0)
+		/* Already gone: dropping again would need CAP_SETPCAP. */
+		if (caps_has(keep, c) || cap_get_bound((cap_value_t)c) != 1)
 			continue;
 		if (cap_drop_bound((cap_value_t)c) != 0) {
 			snprintf(err, errlen, "drop %s from the bounding set: "

@@ -119,7 +119,7 @@ seccomp_file(const char *path, scmp_filter_ctx *out, char *err,
     size_t errlen)
 {
 	FILE		*f;
-	char		 buf[256], verb[32], name[64], extra[32], *p;
+	char		 buf[256], verb[32], name[64], extra[32];
 	uint32_t	 def = SCMP_ACT_ALLOW, act;
 	int		 pass, line, n, e, rc = 0;
 
@@ -140,8 +140,7 @@ seccomp_file(const char *path, scmp_filter_ctx *out, char *err,
 		}
 		while (rc == 0 && fgets(buf, sizeof(buf), f) != NULL) {
 			line++;
-			if ((p = strchr(buf, '#')) != NULL)
-				*p = '\0';
+			buf[strcspn(buf, "#\n")] = '\0';
 			extra[0] = '\0';
 			n = sscanf(buf, "%31s %63s %31s", verb, name, extra);
 			if (n <= 0)
@@ -183,7 +182,6 @@ seccomp_file(const char *path, scmp_filter_ctx *out, char *err,
 				snprintf(err, errlen, "%s:%d: \"%s\": expected "
 				    "allow NAME, deny NAME, errno NAME [N] or "
 				    "default allow|deny", path, line, buf);
-				err[strcspn(err, "\n")] = '\0';
 				break;
 			}
 			if (seccomp_syscall_resolve_name(name) ==
