@@ -955,8 +955,11 @@ START_TEST(test_real_cpu)
 	ck_assert_msg(used <= (t1 - t0) * 55 / 100,
 	    "used %lld us of CPU in %lld us", (long long)used,
 	    (long long)(t1 - t0));
-	/* It did run, and the usage was counted. */
-	ck_assert_msg(used >= (t1 - t0) * 30 / 100,
+	/*
+	 * It did run, and the usage was counted (a low bar: make check may
+	 * run other tests on the same CPUs).
+	 */
+	ck_assert_msg(used >= (t1 - t0) * 10 / 100,
 	    "used only %lld us of CPU in %lld us", (long long)used,
 	    (long long)(t1 - t0));
 	destroy_gone(cg);
