@@ -1,0 +1,32 @@
+/*
+ * rawsock: make a kernel AF_INET socket with syscall(), past any
+ * LD_PRELOAD library, to show whether the sandbox lets the program reach
+ * the kernel's network itself.  Prints "rawsock: ok" and exits 0 when the
+ * socket was made, else "rawsock: REASON" and exits 1.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int
+main(void)
+{
+	long	fd;
+
+	fd = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	if (fd < 0) {
+		printf("rawsock: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("rawsock: ok\n");
+	close((int)fd);
+	return 0;
+}
