@@ -449,8 +449,13 @@ launch_child(const struct pol_launch *l, int sock)
 			launch_die(sock, errno, "become root in the user "
 			    "namespace: %s", strerror(errno));
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	} else
+	} else if (s->ns[POL_NS_USER] == POL_NSM_WITH) {
 		launch_join(l, sock, 1);
+		if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
+			launch_die(sock, errno, "become root in the joined "
+			    "user namespace: %s", strerror(errno));
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	}
 	if (launch_new(l, POL_NS_TIME) && unshare(CLONE_NEWTIME) != 0)
 		launch_die(sock, errno, "new time namespace: %s",
 		    strerror(errno));

@@ -318,7 +318,8 @@ int	pol_launch(struct pol_launch *l, pid_t *pid, char *err, size_t errlen);
  * the call is refused with the errno the profile gives it (EPERM for
  * most).  *nr is the system call's number and *pid the caller, for the
  * log and the security_events signal.  0, or -errno (-ENOENT: the caller
- * went away meanwhile).
+ * went away meanwhile; -EPIPE: every filtered process is gone, close the
+ * listener; -EAGAIN: nothing pending).
  */
 int	pol_seccomp_answer(int notify_fd, int *nr, pid_t *pid);
 /* The system call's name ("ptrace"), or NULL. */

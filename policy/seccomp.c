@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,8 +280,20 @@ pol_seccomp_answer(int notify_fd, int *nr, pid_t *pid)
 {
 	struct seccomp_notif		*req = NULL;
 	struct seccomp_notif_resp	*resp = NULL;
+	struct pollfd			 pfd;
 	int				 rc;
 
+	/*
+	 * NOTIF_RECV blocks while nothing is pending, and a listener whose
+	 * filtered processes are all gone polls as hung up, never readable.
+	 */
+	pfd.fd = notify_fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 0) < 0)
+		return -errno;
+	if (!(pfd.revents & POLLIN))
+		return pfd.revents & (POLLHUP | POLLERR | POLLNVAL) ? -EPIPE :
+		    -EAGAIN;
 	if ((rc = seccomp_notify_alloc(&req, &resp)) != 0)
 		return rc;
 	if ((rc = seccomp_notify_receive(notify_fd, req)) != 0)
