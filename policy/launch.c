@@ -364,6 +364,7 @@ launch_init(const struct pol_launch *l, int sock)
 	if (pid == 0)
 		launch_program(l, sock);
 	launch_prog_pid = pid;
+	prctl(PR_SET_NAME, "membrane-init", 0, 0, 0);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = launch_forward;

@@ -20,6 +20,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <linux/openat2.h>
 
@@ -163,6 +164,26 @@ fs_mount(int rootfd, const char *type, const char *path,
 		rc = -errno;
 	close(tfd);
 	return rc;
+}
+
+/* Mount /proc from a child, in the pid namespace we joined; 0 or -errno. */
+static int
+fs_proc_joined(int rootfd)
+{
+	pid_t	pid;
+	int	st;
+
+	if ((pid = fork()) < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(-fs_mount(rootfd, "proc", "/proc",
+		    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(st))
+		return -EINTR;
+	return -WEXITSTATUS(st);
 }
 
 /* Hide path: /dev/null over a file, an empty read-only tmpfs on a dir. */
@@ -365,7 +386,14 @@ launch_fs_setup(const struct pol_launch *l, int newpid, int newnet,
 	if (rc == 0 && newpid && (rc = fs_mount(rootfd, "proc", "/proc",
 	    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) != 0)
 		step = "mount /proc";
-	if (rc == 0 && !newpid && fs->overlay &&
+	/*
+	 * A joined pid namespace: a /proc of it (the host's would show the
+	 * host's processes), mounted by a child, which setns put in it.
+	 */
+	if (rc == 0 && !newpid && l->spec->ns[POL_NS_PID] == POL_NSM_WITH) {
+		if ((rc = fs_proc_joined(rootfd)) != 0)
+			step = "mount the joined pid namespace's /proc";
+	} else if (rc == 0 && !newpid && fs->overlay &&
 	    (rc = fs_bind(rootfd, "/proc", "/proc", 1)) != 0)
 		step = "bind /proc";
 	/* A fresh sysfs shows the new net namespace's devices only. */
