@@ -284,7 +284,7 @@ main(int argc, char **argv)
 		fatal("epoll_ctl");
 	if (mkdir(agent.run_dir, 0755) < 0 && errno != EEXIST)
 		fatal("%s", agent.run_dir);
-	if (mkdir(agent.state_dir, 0755) < 0 && errno != EEXIST)
+	if (mkdir(agent.state_dir, 0700) < 0 && errno != EEXIST)
 		fatal("%s", agent.state_dir);
 	if (ctl_listen() < 0)
 		exit(1);

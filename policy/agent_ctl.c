@@ -165,7 +165,7 @@ void
 ctl_client_event(struct client *c)
 {
 	static char		 body[POL_CTL_MAX];
-	char			*words[CTL_MAX_WORDS];
+	char			*words[CTL_MAX_WORDS + 1];
 	enum pol_ctl_type	 type;
 	int			 fds[3], nfds = 0, n, rc, i;
 	ssize_t			 len;
@@ -203,6 +203,7 @@ ctl_client_event(struct client *c)
 		ctl_done(c, 2);
 		return;
 	}
+	words[n] = NULL;	/* argv-like: a command's words end in NULL */
 	rc = ops_dispatch(c, n, words, fds, nfds);
 	/* run keeps the descriptors it uses; every other verb closes them. */
 	for (i = 0; i < nfds; i++)

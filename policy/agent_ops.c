@@ -650,7 +650,8 @@ op_rupture(struct client *c, int argc, char **argv)
 	return 0;
 }
 
-static void
+/* Whether a filesystem list differs (said on f); 1 or 0. */
+static int
 strv_diff(FILE *f, const char *what, const struct pol_strv *a,
     const struct pol_strv *b)
 {
@@ -661,6 +662,7 @@ strv_diff(FILE *f, const char *what, const struct pol_strv *a,
 		same = strcmp(a->v[i], b->v[i]) == 0;
 	if (!same)
 		fprintf(f, "  filesystem %s: differs: needs a restart\n", what);
+	return same ? 0 : 1;
 }
 
 static int
@@ -744,8 +746,13 @@ op_transition(struct client *c, int argc, char **argv)
 		fprintf(f, "  filesystem root: differs: needs a restart\n");
 		later++;
 	}
-	strv_diff(f, "read_only_paths", &s->spec.fs.read_only, &to.fs.read_only);
-	strv_diff(f, "hidden_paths", &s->spec.fs.hidden, &to.fs.hidden);
+	later += strv_diff(f, "writable_paths", &s->spec.fs.writable,
+	    &to.fs.writable);
+	later += strv_diff(f, "read_only_paths", &s->spec.fs.read_only,
+	    &to.fs.read_only);
+	later += strv_diff(f, "hidden_paths", &s->spec.fs.hidden,
+	    &to.fs.hidden);
+	later += strv_diff(f, "volumes", &s->spec.fs.volumes, &to.fs.volumes);
 	if (later == 0)
 		fprintf(f, "  nothing else differs\n");
 	fclose(f);

@@ -281,7 +281,9 @@ svc_start(struct svc *s, int stdio[3], char *err, size_t errlen)
 
 	err[0] = '\0';
 	snprintf(dir, sizeof(dir), "%s/%s", agent.state_dir, s->name);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+	/* 0700: the view's lower layer is the host's root, where other
+	   services could otherwise read this one's state. */
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -errno;
 	}
@@ -545,10 +547,16 @@ svc_notify(struct svc *s)
 	int		 nr, rc;
 	pid_t		 pid;
 
-	if ((rc = pol_seccomp_answer(s->notify_fd, &nr, &pid)) == -ENOENT)
+	if ((rc = pol_seccomp_answer(s->notify_fd, &nr, &pid)) == -ENOENT ||
+	    rc == -EAGAIN)
 		return;
 	if (rc < 0) {
-		log_warnx("%s: seccomp listener: %s", s->name, strerror(-rc));
+		/* The filter's last process ended: the listener hangs up. */
+		if (rc == -ECANCELED || rc == -EPIPE)
+			log_debug("%s: seccomp listener closed", s->name);
+		else
+			log_warnx("%s: seccomp listener: %s", s->name,
+			    strerror(-rc));
 		agent_unwatch(s->notify_fd);
 		close(s->notify_fd);
 		s->notify_fd = -1;

@@ -19,6 +19,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,15 @@ sandbox_enter(const char *user)
 	if ((none = cap_init()) == NULL || cap_set_proc(none) < 0)
 		fatal("sandbox: dropping capabilities");
 	cap_free(none);
+	/*
+	 * A change of credentials clears the parent-death signal priv_start
+	 * set: arm it again, or an engine whose monitor was killed (-9) would
+	 * live on, holding the switch port and the MAC its successor needs.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		fatal("sandbox: prctl(PR_SET_PDEATHSIG)");
+	if (getppid() != priv_monitor_pid)
+		fatalx("sandbox: the monitor is gone");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fatal("sandbox: prctl(PR_SET_NO_NEW_PRIVS)");
 	sandbox_seccomp();

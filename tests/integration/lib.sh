@@ -107,6 +107,11 @@ finish() {
 		exit 0
 	fi
 	echo "$FAILS failed"
+	# The agent's view of what went wrong, for the log of the test.
+	if [ -s "$T/agent.log" ]; then
+		echo "--- the agent's log (last 40 lines):"
+		tail -n 40 "$T/agent.log"
+	fi
 	exit 1
 }
 
@@ -358,3 +363,49 @@ last_lines() { tail -n "${2:-3}" "$1" 2>/dev/null | tr -d '\r' | tr '\n' ' ' | s
 alive() { for al_p in "$@"; do kill -0 "$al_p" 2>/dev/null || return 1; done; }
 # not CMD...: succeeds when CMD fails (for check).
 not() { ! "$@"; }
+
+# --- The policy tests: membrane-agent and the membrane command -----------
+AGENT=$top_builddir/policy/membrane-agent
+MEMBRANE_CMD=$top_builddir/policy/membrane
+
+# start_agent CONFIG [NS]: the agent on CONFIG (in namespace NS if given),
+# with everything under $T; its control socket $ASOCK, its pid $AGENTPID,
+# its log $T/agent.log.  Waits until it says it is ready.  (nsenter, not
+# ip netns exec: that one remounts /sys, which hides the cgroup mounts.)
+start_agent() {
+	ASOCK=$T/agent.sock
+	# Services run as nobody: they must reach the endpoints below $T.
+	chmod 755 "$T"
+	mkdir -p "$T/state" "$T/run"
+	AGENT_PRELOAD=$PRELOAD_LIB
+	if ldd "$PRELOAD_LIB" 2>/dev/null | grep -q libasan; then
+		AGENT_PRELOAD="$(gcc -print-file-name=libasan.so):$PRELOAD_LIB"
+	fi
+	${2:+nsenter --net=/run/netns/$2} "$AGENT" -f -v -c "$1" -s "$ASOCK" \
+	    --state-dir "$T/state" --run-dir "$T/run" --switch-bin "$SWITCH" \
+	    --stack-bin "$STACK" --xdp-prog "$XDP_OBJ" \
+	    --preload "$AGENT_PRELOAD" 2>>"$T/agent.log" &
+	AGENTPID=$!
+	track $AGENTPID
+	wait_for "$T/agent.log" "ready:" 20 $AGENTPID || {
+		echo "FAIL: the agent did not start: $(last_lines "$T/agent.log" 5)"
+		exit 1
+	}
+}
+
+# mb ARGS...: the membrane command against the test's agent, stopped past
+# TMO seconds (120).
+mb() { timeout --foreground -k 5 "${TMO:-120}" "$MEMBRANE_CMD" -s "$ASOCK" "$@"; }
+
+# The environment a program run by the agent needs in a sanitizer build.
+if ldd "$top_builddir/preload/.libs/libmembrane.so" 2>/dev/null | grep -q libasan; then
+	MB_ENV="--env ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0"
+else
+	MB_ENV=
+fi
+
+# json_field JSON KEY...: a value from inspect --json.
+json_field() { printf '%s' "$1" | python3 -c 'import json,sys
+v = json.load(sys.stdin)
+for k in sys.argv[1:]: v = v[k]
+print(v)' "${@:2}"; }
