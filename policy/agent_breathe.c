@@ -40,10 +40,22 @@ size_text(int64_t v, char *buf, size_t len)
 		snprintf(buf, len, "%" PRId64, v);
 }
 
+/* A count or weight as text: the number, max, or - when unset. */
+static void
+count_text(int64_t v, char *buf, size_t len)
+{
+	if (v == POL_MAX)
+		snprintf(buf, len, "max");
+	else if (v == POL_UNSET)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%" PRId64, v);
+}
+
 void
 limits_text(const struct pol_limits *l, char *buf, size_t len)
 {
-	char	hi[32], mx[32], q[32];
+	char	hi[32], mx[32], q[32], w[24], p[24];
 
 	size_text(l->memory_high, hi, sizeof(hi));
 	size_text(l->memory_max, mx, sizeof(mx));
@@ -54,9 +66,10 @@ limits_text(const struct pol_limits *l, char *buf, size_t len)
 	else
 		snprintf(q, sizeof(q), "%" PRId64 " %" PRId64, l->cpu_quota_us,
 		    l->cpu_period_us);
+	count_text(l->cpu_weight, w, sizeof(w));
+	count_text(l->pids_max, p, sizeof(p));
 	snprintf(buf, len, "memory.high %s, memory.max %s, cpu.max %s, "
-	    "cpu.weight %" PRId64 ", pids.max %" PRId64, hi, mx, q,
-	    l->cpu_weight, l->pids_max);
+	    "cpu.weight %s, pids.max %s", hi, mx, q, w, p);
 }
 
 static int64_t

@@ -143,6 +143,11 @@ op_run(struct client *c, int argc, char **argv, int fds[3], int nfds,
 		snprintf(name, sizeof(name), "run%u", ++agent.nrun);
 		o.name = name;
 	}
+	/* A service that ended (stopped, ruptured) gives its name up. */
+	if ((s = svc_find(o.name)) != NULL && s->pid <= 0 &&
+	    (s->state == SVC_STOPPED || s->state == SVC_RUPTURED ||
+	    s->state == SVC_EXITED) && s->client == NULL)
+		svc_free(s);
 	if ((s = svc_new(o.name, o.profile, o.membrane, argv + first, o.env,
 	    o.user, err, sizeof(err))) == NULL) {
 		ctl_err(c, "%s\n", err);
@@ -304,6 +309,47 @@ json_str(FILE *f, const char *s)
 	putc('"', f);
 }
 
+/*
+ * The stack's lines about the service's own processes: each "app N: pid
+ * P ..." line whose P is one of them, and the socket lines under it.
+ */
+static void
+inspect_sockets(FILE *f, const char *text, pid_t init, const pid_t *kids,
+    size_t nk, bool json)
+{
+	const char	*l, *e;
+	bool		 mine = false, first = true;
+	size_t		 i;
+	long		 pid;
+
+	if (json)
+		fprintf(f, ", \"sockets\": [");
+	for (l = text; l != NULL && *l != '\0'; l = *e != '\0' ? e + 1 : e) {
+		char line[512];
+
+		e = l + strcspn(l, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)(e - l), l);
+		if (sscanf(line, "app %*u: pid %ld", &pid) == 1) {
+			mine = pid == (long)init;
+			for (i = 0; i < nk && !mine; i++)
+				mine = pid == (long)kids[i];
+		} else if (strncmp(line, "  sock ", 7) != 0) {
+			mine = false;
+			continue;
+		}
+		if (!mine)
+			continue;
+		if (json) {
+			fprintf(f, "%s", first ? "" : ", ");
+			json_str(f, line + strspn(line, " "));
+		} else
+			fprintf(f, "  %s\n", line);
+		first = false;
+	}
+	if (json)
+		fprintf(f, "]");
+}
+
 static int
 op_inspect(struct client *c, int argc, char **argv)
 {
@@ -417,6 +463,8 @@ op_inspect(struct client *c, int argc, char **argv)
 			    (unsigned long long)h.conn_failed,
 			    (unsigned long long)h.resets,
 			    (unsigned long long)h.rtx, h.rtt_p99_ms);
+		if (have_h)
+			inspect_sockets(f, h.text, s->pid, kids, nk, true);
 		fprintf(f, "}}\n");
 	} else {
 		fprintf(f, "service       %s\n", s->name);
@@ -464,6 +512,8 @@ op_inspect(struct client *c, int argc, char **argv)
 			    (unsigned long long)h.conn_failed,
 			    (unsigned long long)h.resets,
 			    (unsigned long long)h.rtx, h.rtt_p99_ms);
+		if (have_h)
+			inspect_sockets(f, h.text, s->pid, kids, nk, false);
 	}
 	if (have_h)
 		stats_free(&h);
@@ -665,6 +715,33 @@ strv_diff(FILE *f, const char *what, const struct pol_strv *a,
 	return same ? 0 : 1;
 }
 
+/*
+ * A limit the new profile leaves unset is lifted, not kept: "max" for
+ * the limits, the kernel's default 100 for the weights.
+ */
+static void
+limits_lift(struct pol_limits *to, const struct pol_limits *cur)
+{
+	if (to->memory_max == POL_UNSET && cur->memory_max != POL_UNSET)
+		to->memory_max = POL_MAX;
+	if (to->memory_high == POL_UNSET && cur->memory_high != POL_UNSET)
+		to->memory_high = POL_MAX;
+	if (to->memory_swap_max == POL_UNSET &&
+	    cur->memory_swap_max != POL_UNSET)
+		to->memory_swap_max = POL_MAX;
+	if (to->pids_max == POL_UNSET && cur->pids_max != POL_UNSET)
+		to->pids_max = POL_MAX;
+	if (to->cpu_quota_us == POL_UNSET && cur->cpu_quota_us != POL_UNSET) {
+		to->cpu_quota_us = POL_MAX;
+		to->cpu_period_us = cur->cpu_period_us > 0 ?
+		    cur->cpu_period_us : 100000;
+	}
+	if (to->cpu_weight == POL_UNSET && cur->cpu_weight != POL_UNSET)
+		to->cpu_weight = 100;
+	if (to->io_weight == POL_UNSET && cur->io_weight != POL_UNSET)
+		to->io_weight = 100;
+}
+
 static int
 op_transition(struct client *c, int argc, char **argv)
 {
@@ -708,6 +785,7 @@ op_transition(struct client *c, int argc, char **argv)
 		ctl_err(c, "transition: %s\n", err);
 		return 1;
 	}
+	limits_lift(&to.lim, &s->cur);
 	if (s->state == SVC_RUNNING && svc_limits(s, &to.lim, err,
 	    sizeof(err)) < 0) {
 		ctl_err(c, "transition: %s: the limits of %s: %s\n", s->name,

@@ -42,7 +42,7 @@ static const char usage_text[] =
 "\n"
 "  OPTIONS of run and create: --profile P (default photon), --membrane M,\n"
 "  --user U, --env KEY=VALUE (repeatable), --name NAME (run)\n"
-"  CPU: a share of one CPU (50%%), \"QUOTA PERIOD\" in microseconds, or max\n"
+"  CPU: a share of one CPU (50%), \"QUOTA PERIOD\" in microseconds, or max\n"
 "\n"
 "  -s, --socket PATH   the agent's control socket (default "
     POL_CTL_PATH ";\n"

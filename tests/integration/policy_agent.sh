@@ -125,6 +125,15 @@ check "inspect: seccomp default-restrict, filter mode" grep -q "^seccomp       d
 check "inspect: the membrane and its address" grep -q "^membrane      web.*10.199.0.10" "$T/inspect.txt"
 J=$(mb inspect idle --json)
 check "inspect --json: memory.max 128M" test "$(json_field "$J" cgroup limits memory.max)" = 134217728
+mb create holder $MB_ENV -- python3 -c 'import socket, time
+s = socket.create_connection(("10.199.0.1", 8000))
+print("connected", flush=True)
+time.sleep(3600)' >/dev/null
+wait_for "$T/state/holder.log" "^connected" 10
+check "holder connected through the membrane ($(last_lines "$T/state/holder.log"))" test $? -eq 0
+check "inspect shows holder's own socket, established to the peer" \
+    grep -q "sock [0-9]* tcp established 10.199.0.10:[0-9]* -> 10.199.0.1:8000" <<<"$(mb inspect holder)"
+mb stop holder >/dev/null
 mb list >"$T/list.txt"
 check "list: idle runs under photon on web" grep -q "^idle  *photon  *web  *running" "$T/list.txt"
 check "list: the stack's restart is counted" grep -q "^stack  *web  *[0-9]*  *1  *running" "$T/list.txt"
