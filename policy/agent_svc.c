@@ -562,8 +562,13 @@ svc_notify(struct svc *s)
 		s->notify_fd = -1;
 		return;
 	}
-	s->sec_events++;
 	name = pol_syscall_name(nr);
+	if (rc == 1) {
+		log_debug("%s: pid %ld: glibc's own datagram socket refused",
+		    s->name, (long)pid);
+		return;
+	}
+	s->sec_events++;
 	log_warnx("security event: %s: pid %ld called %s (%d), denied",
 	    s->name, (long)pid, name != NULL ? name : "?", nr);
 }

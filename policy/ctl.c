@@ -82,10 +82,8 @@ pol_ctl_recv(int s, enum pol_ctl_type *type, char *body, size_t cap,
 	msg.msg_iovlen = 2;
 	msg.msg_control = cm.buf;
 	msg.msg_controllen = sizeof(cm.buf);
-	do
-		n = recvmsg(s, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
+	/* EINTR goes back to the caller: `membrane run` forwards signals. */
+	if ((n = recvmsg(s, &msg, MSG_CMSG_CLOEXEC)) < 0)
 		return -errno;
 	/* Take the descriptors first: a bad message must not leak them. */
 	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {

@@ -393,6 +393,12 @@ launch_init(const struct pol_launch *l, int sock)
 		launch_die(sock, -rc, "init: %s", err);
 	}
 	close_range(0, ~0U, 0);
+	/*
+	 * Nothing blocked, not even what our caller blocked: the agent holds
+	 * SIGTERM and its kind for its signalfd, and init must take them to
+	 * pass them on.
+	 */
+	sigemptyset(&old);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
 	for (;;) {

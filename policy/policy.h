@@ -317,9 +317,10 @@ int	pol_launch(struct pol_launch *l, pid_t *pid, char *err, size_t errlen);
  * Answer one pending seccomp notification on a listener from pol_launch:
  * the call is refused with the errno the profile gives it (EPERM for
  * most).  *nr is the system call's number and *pid the caller, for the
- * log and the security_events signal.  0, or -errno (-ENOENT: the caller
- * went away meanwhile; -EPIPE: every filtered process is gone, close the
- * listener; -EAGAIN: nothing pending).
+ * log and the security_events signal.  0; 1 when the call was glibc's own
+ * datagram socket (refused alike, but no security event); or -errno
+ * (-ENOENT: the caller went away meanwhile; -EPIPE: every filtered process
+ * is gone, close the listener; -EAGAIN: nothing pending).
  */
 int	pol_seccomp_answer(int notify_fd, int *nr, pid_t *pid);
 /* The system call's name ("ptrace"), or NULL. */
@@ -353,7 +354,7 @@ int	pol_ctl_send(int s, enum pol_ctl_type type, const void *body,
  * Receive one message: its body (NUL-terminated, at most cap - 1 bytes)
  * and up to 3 descriptors (*nfds; extra ones are closed).  Returns the
  * body's length, -ECONNRESET at the peer's end, -EPROTO for a message of
- * the wrong version, size or type.
+ * the wrong version, size or type, -EINTR when a signal came first.
  */
 ssize_t	pol_ctl_recv(int s, enum pol_ctl_type *type, char *body, size_t cap,
 	    int *fds, int *nfds);

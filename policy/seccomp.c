@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,23 @@ seccomp_errno(int nr)
 	return EPERM;
 }
 
+/*
+ * glibc makes one kind of inet socket for itself, out of the preload's
+ * reach (its internal calls are bound inside libc): a datagram socket
+ * with SOCK_CLOEXEC, for getaddrinfo's probe of source addresses, the
+ * resolver's queries and if_nametoindex's ioctls.  It copes with the
+ * refusal; counting it would make every name lookup a security event.
+ */
+static bool
+seccomp_glibc_own(const struct seccomp_notif *req)
+{
+	uint64_t type = req->data.args[1] & ~(uint64_t)SOCK_NONBLOCK;
+
+	return req->data.nr == seccomp_syscall_resolve_name("socket") &&
+	    (req->data.args[0] == AF_INET || req->data.args[0] == AF_INET6) &&
+	    type == (SOCK_DGRAM | SOCK_CLOEXEC) && req->data.args[2] == 0;
+}
+
 int
 pol_seccomp_answer(int notify_fd, int *nr, pid_t *pid)
 {
@@ -309,7 +327,9 @@ pol_seccomp_answer(int notify_fd, int *nr, pid_t *pid)
 		rc = -ENOENT;
 		goto out;
 	}
-	rc = seccomp_notify_respond(notify_fd, resp);
+	if ((rc = seccomp_notify_respond(notify_fd, resp)) == 0 &&
+	    seccomp_glibc_own(req))
+		rc = 1;
 out:
 	seccomp_notify_free(req, resp);
 	return rc;

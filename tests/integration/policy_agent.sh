@@ -91,6 +91,25 @@ check "a raw socket(AF_INET) under photon fails ($rc: $(last_lines "$T/raw.out")
 check "the agent logged the security event" \
     grep -q "security event: run[0-9]*: pid [0-9]* called socket" "$T/agent.log"
 
+# glibc's own datagram sockets (the resolver's, getaddrinfo's probe) are
+# refused too, but they are no security event.
+before=$(grep -c "security event" "$T/agent.log")
+mb run $MB_ENV -- python3 -c 'import socket
+socket.getaddrinfo("localhost", 80)
+try: socket.gethostbyaddr("10.199.0.1")
+except OSError: pass' >/dev/null 2>&1
+check "name lookups inside photon make no security event" \
+    test "$(grep -c "security event" "$T/agent.log")" -eq "$before"
+
+# Signals to `membrane run` reach the program.
+mb run $MB_ENV -- sleep 100 &
+runpid=$!
+sleep 1
+kill -TERM $runpid
+wait_exit $runpid 5
+rc=$?
+check "SIGTERM to membrane run ends its program: status 143 ($rc)" test $rc -eq 143
+
 # 3. The stack killed with -9 is restarted within a second, the same.
 bus_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$BUS" "$1" 2>/dev/null; }
 for i in $(seq 100); do bus_field addresses | grep -q fe80 && break; sleep 0.05; done

@@ -67,7 +67,9 @@ polrun_answer(int fd)
 	pid_t		 pid;
 	int		 nr, rc;
 
-	if ((rc = pol_seccomp_answer(fd, &nr, &pid)) != 0) {
+	if ((rc = pol_seccomp_answer(fd, &nr, &pid)) == 1)
+		return;		/* glibc's own datagram socket: no event */
+	if (rc != 0) {
 		if (rc != -ENOENT)
 			fprintf(stderr, "polrun: seccomp answer: %s\n",
 			    strerror(-rc));
