@@ -49,6 +49,36 @@ default_membrane(void)
 	return agent.cfg->nmembranes == 1 ? agent.cfg->membranes[0].name : "";
 }
 
+/* One option of run or create; 0, or the status of a refusal. */
+static int
+launch_opt(struct client *c, const char *verb, int ch, bool named,
+    struct launch_opts *o)
+{
+	switch (ch) {
+	case 'p':
+		o->profile = optarg;
+		return 0;
+	case 'm':
+		o->membrane = strcmp(optarg, "none") == 0 ? "" : optarg;
+		return 0;
+	case 'n':
+		if (named)
+			return ops_bad(c, verb, "the name comes first, without "
+			    "--name");
+		o->name = optarg;
+		return 0;
+	case 'u':
+		o->user = optarg;
+		return 0;
+	case 'e':
+		if (strchr(optarg, '=') == NULL || o->nenv == OPS_MAX_ENV)
+			return ops_bad(c, verb, "--env takes KEY=VALUE");
+		o->env[o->nenv++] = optarg;
+		return 0;
+	}
+	return ops_bad(c, verb, "unknown option");
+}
+
 static int
 ops_launch_opts(struct client *c, int argc, char **argv, bool named,
     struct launch_opts *o, int *first)
@@ -61,58 +91,25 @@ ops_launch_opts(struct client *c, int argc, char **argv, bool named,
 		{ "env",	required_argument,	NULL, 'e' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int ch;
+	int ch, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->profile = "photon";
 	o->membrane = default_membrane();
 	ops_getopt_reset();
-	while ((ch = getopt_long(argc, argv, "+p:m:n:u:e:", opts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'p': o->profile = optarg; break;
-		case 'm':
-			o->membrane = strcmp(optarg, "none") == 0 ? "" : optarg;
+	/* create's NAME may stand before, between or after the options. */
+	for (;;) {
+		while ((ch = getopt_long(argc, argv, "+p:m:n:u:e:", opts,
+		    NULL)) != -1)
+			if ((rc = launch_opt(c, argv[0], ch, named, o)) != 0)
+				return rc;
+		if (!named || o->name != NULL || optind >= argc ||
+		    strcmp(argv[optind - 1], "--") == 0)
 			break;
-		case 'n': o->name = optarg; break;
-		case 'u': o->user = optarg; break;
-		case 'e':
-			if (strchr(optarg, '=') == NULL || o->nenv ==
-			    OPS_MAX_ENV)
-				return ops_bad(c, argv[0], "--env takes "
-				    "KEY=VALUE");
-			o->env[o->nenv++] = optarg;
-			break;
-		default:
-			return ops_bad(c, argv[0], "unknown option");
-		}
-	}
-	if (named) {
-		if (optind >= argc)
-			return ops_bad(c, argv[0], "which service?");
 		o->name = argv[optind++];
-		/* Options may follow the name too. */
-		while ((ch = getopt_long(argc, argv, "+p:m:u:e:", opts,
-		    NULL)) != -1) {
-			switch (ch) {
-			case 'p': o->profile = optarg; break;
-			case 'm':
-				o->membrane = strcmp(optarg, "none") == 0 ?
-				    "" : optarg;
-				break;
-			case 'u': o->user = optarg; break;
-			case 'e':
-				if (strchr(optarg, '=') == NULL || o->nenv ==
-				    OPS_MAX_ENV)
-					return ops_bad(c, argv[0], "--env "
-					    "takes KEY=VALUE");
-				o->env[o->nenv++] = optarg;
-				break;
-			default:
-				return ops_bad(c, argv[0], "unknown option");
-			}
-		}
 	}
+	if (named && o->name == NULL)
+		return ops_bad(c, argv[0], "which service?");
 	if (optind >= argc)
 		return ops_bad(c, argv[0], "no command (membrane run "
 		    "[OPTIONS] -- CMD...)");
