@@ -296,6 +296,7 @@ main(int argc, char **argv)
 	    agent.ctl_path);
 	loop();
 	svc_stop_all();
+	ctl_close_all();
 	daemon_stop_all();
 	unlink(agent.ctl_path);
 	pol_config_free(agent.cfg);

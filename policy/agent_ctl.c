@@ -85,13 +85,23 @@ ctl_accept(void)
 		if (agent_watch(fd, &c->ev) < 0) {
 			close(fd);
 			free(c);
+			continue;
 		}
+		c->next = agent.clients;
+		agent.clients = c;
 	}
 }
 
 void
 ctl_client_close(struct client *c)
 {
+	struct client **pp;
+
+	for (pp = &agent.clients; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
 	if (c->run != NULL) {
 		/* Nobody waits for it any more: a run ends with its client. */
 		c->run->client = NULL;
@@ -101,6 +111,16 @@ ctl_client_close(struct client *c)
 	agent_unwatch(c->fd);
 	close(c->fd);
 	free(c);
+}
+
+/* At exit: every client goes (their runs were stopped already). */
+void
+ctl_close_all(void)
+{
+	while (agent.clients != NULL)
+		ctl_client_close(agent.clients);
+	if (agent.lfd > 0)
+		close(agent.lfd);
 }
 
 static void

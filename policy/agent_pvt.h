@@ -93,6 +93,7 @@ struct svc {
 };
 
 struct client {
+	struct client		*next;
 	int			 fd;
 	struct evsrc		 ev;
 	struct svc		*run;		/* `run` in progress */
@@ -114,6 +115,7 @@ struct agent {
 	struct daemon		 daemons[AGENT_MAX_DAEMONS];
 	unsigned		 ndaemons;
 	struct svc		*svcs;
+	struct client		*clients;
 	unsigned		 nrun;		/* names for `run` */
 	volatile bool		 quit;
 };
@@ -159,6 +161,7 @@ int	 ctl_listen(void);
 void	 ctl_accept(void);
 void	 ctl_client_event(struct client *);
 void	 ctl_client_close(struct client *);
+void	 ctl_close_all(void);
 void	 ctl_out(struct client *, const char *fmt, ...)
 	     __attribute__((format(printf, 2, 3)));
 void	 ctl_err(struct client *, const char *fmt, ...)

@@ -653,8 +653,11 @@ svc_stop_all(void)
 			svc_kill_now(s);
 			(void)waitpid(s->pid, &status, 0);
 		}
-		if (s->client != NULL)
+		if (s->client != NULL) {
 			ctl_done(s->client, 128 + SIGTERM);
+			s->client->run = NULL;
+			s->client = NULL;
+		}
 		svc_free(s);
 	}
 }
