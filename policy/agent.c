@@ -298,7 +298,7 @@ main(int argc, char **argv)
 	svc_stop_all();
 	ctl_close_all();
 	daemon_stop_all();
-	unlink(agent.ctl_path);
+	ctl_unlink();
 	pol_config_free(agent.cfg);
 	log_info("stopped");
 	return 0;

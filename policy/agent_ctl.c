@@ -26,6 +26,7 @@ int
 ctl_listen(void)
 {
 	struct sockaddr_un	sun;
+	struct stat		sb;
 	int			fd, probe;
 
 	if (strlen(agent.ctl_path) >= sizeof(sun.sun_path)) {
@@ -54,6 +55,8 @@ ctl_listen(void)
 		return -errno;
 	}
 	agent.lfd = fd;
+	if (stat(agent.ctl_path, &sb) == 0)
+		agent.ctl_ino = sb.st_ino;
 	agent.listen_ev.kind = EV_LISTEN;
 	return agent_watch(fd, &agent.listen_ev);
 }
@@ -121,6 +124,16 @@ ctl_close_all(void)
 		ctl_client_close(agent.clients);
 	if (agent.lfd > 0)
 		close(agent.lfd);
+}
+
+/* Remove the socket file if it is still ours (an agent may follow us). */
+void
+ctl_unlink(void)
+{
+	struct stat sb;
+
+	if (stat(agent.ctl_path, &sb) == 0 && sb.st_ino == agent.ctl_ino)
+		(void)unlink(agent.ctl_path);
 }
 
 static void

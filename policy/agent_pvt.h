@@ -111,6 +111,7 @@ struct agent {
 	bool			 cg_ok;
 	char			 cg_why[POL_ERR_MAX];
 	int			 epfd, sigfd, lfd;
+	ino_t			 ctl_ino;	/* our socket file, not a successor's */
 	struct evsrc		 sig_ev, listen_ev;
 	struct daemon		 daemons[AGENT_MAX_DAEMONS];
 	unsigned		 ndaemons;
@@ -162,6 +163,7 @@ void	 ctl_accept(void);
 void	 ctl_client_event(struct client *);
 void	 ctl_client_close(struct client *);
 void	 ctl_close_all(void);
+void	 ctl_unlink(void);
 void	 ctl_out(struct client *, const char *fmt, ...)
 	     __attribute__((format(printf, 2, 3)));
 void	 ctl_err(struct client *, const char *fmt, ...)
