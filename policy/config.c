@@ -127,48 +127,25 @@ const struct pol_key pol_profile_keys[] = {
 };
 
 static const char *const signal_keys[] = { "metric", "threshold", "action" };
-static const char *const membrane_keys[] = { "name", "uplink", "address",
-    "gateway", "mac", "allowed_uids", "switch_args", NULL };
-static const char *const service_keys[] = { "name", "command", "profile",
-    "membrane", "user", "environment", NULL };
-static const char *const agent_keys[] = { "state_dir", "run_dir",
-    "alert_hook", "allow_degraded", NULL };
 
-/* Lines of a service's references, checked once the whole file is read. */
-struct svc_ref {
-	int	profile_line;
-	int	membrane_line;
-};
-
-/* One parse: the document and where its messages go. */
-struct cparse {
-	const char		*file;
-	yaml_document_t		 doc;
-	struct pol_config	*cfg;
-	bool			 builtin;
-	char			*dir;
-	struct svc_ref		*refs;
-	char			*err;
-	size_t			 errlen;
-};
 
 /* The node numbered idx of the document. */
-static yaml_node_t *
-node_at(struct cparse *cp, int idx)
+yaml_node_t *
+config_node(struct cparse *cp, int idx)
 {
 	return yaml_document_get_node(&cp->doc, idx);
 }
 
 /* The 1-based line a node starts on. */
-static int
-node_line(const yaml_node_t *n)
+int
+config_line(const yaml_node_t *n)
 {
 	return (int)n->start_mark.line + 1;
 }
 
 /* Whether n is YAML's null: an empty plain scalar, ~ or null. */
-static bool
-node_null(const yaml_node_t *n)
+bool
+config_null(const yaml_node_t *n)
 {
 	const char	*s;
 
@@ -181,8 +158,8 @@ node_null(const yaml_node_t *n)
 }
 
 /* Whether key is one of the NULL-ended keys. */
-static bool
-known(const char *key, const char *const *keys)
+bool
+config_known(const char *key, const char *const *keys)
 {
 	for (; *keys != NULL; keys++)
 		if (strcmp(key, *keys) == 0)
@@ -190,33 +167,30 @@ known(const char *key, const char *const *keys)
 	return false;
 }
 
-/* An error about the config at line; returns -EINVAL. */
-#define cerr(cp, line, ...) \
-	pol_errf((cp)->err, (cp)->errlen, (cp)->file, (line), __VA_ARGS__)
 
 /* path + "." + key into buf (just key when path is empty). */
-static const char *
-join(char *buf, size_t len, const char *path, const char *key)
+const char *
+config_join(char *buf, size_t len, const char *path, const char *key)
 {
 	snprintf(buf, len, "%s%s%s", path, *path != '\0' ? "." : "", key);
 	return buf;
 }
 
 /* The text of a scalar node (null is ""), or NULL with err set. */
-static const char *
-scalar(struct cparse *cp, const yaml_node_t *n, const char *path)
+const char *
+config_scalar(struct cparse *cp, const yaml_node_t *n, const char *path)
 {
 	const char	*s;
 
 	if (n->type != YAML_SCALAR_NODE) {
-		cerr(cp, node_line(n), "%s: expected a value", path);
+		config_err(cp, config_line(n), "%s: expected a value", path);
 		return NULL;
 	}
-	if (node_null(n))
+	if (config_null(n))
 		return "";
 	s = (const char *)n->data.scalar.value;
 	if (strlen(s) != n->data.scalar.length) {
-		cerr(cp, node_line(n), "%s: holds a NUL byte", path);
+		config_err(cp, config_line(n), "%s: holds a NUL byte", path);
 		return NULL;
 	}
 	return s;
@@ -226,41 +200,41 @@ scalar(struct cparse *cp, const yaml_node_t *n, const char *path)
  * Check that n is a mapping (null counts as an empty one) with scalar,
  * unique keys; path names it in messages.  0 or -EINVAL.
  */
-static int
-map_check(struct cparse *cp, const yaml_node_t *n, const char *path)
+int
+config_map_check(struct cparse *cp, const yaml_node_t *n, const char *path)
 {
 	yaml_node_pair_t	*p, *q;
 	yaml_node_t		*k, *k2;
 	char			 buf[256];
 
-	if (node_null(n))
+	if (config_null(n))
 		return 0;
 	if (n->type != YAML_MAPPING_NODE)
-		return cerr(cp, node_line(n), "%s: expected a mapping",
+		return config_err(cp, config_line(n), "%s: expected a mapping",
 		    *path != '\0' ? path : "top level");
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++) {
-		k = node_at(cp, p->key);
+		k = config_node(cp, p->key);
 		if (k->type != YAML_SCALAR_NODE)
-			return cerr(cp, node_line(k), "%s: a key must be a "
+			return config_err(cp, config_line(k), "%s: a key must be a "
 			    "plain value", *path != '\0' ? path : "top level");
 		for (q = n->data.mapping.pairs.start; q < p; q++) {
-			k2 = node_at(cp, q->key);
+			k2 = config_node(cp, q->key);
 			if (strcmp((char *)k->data.scalar.value,
 			    (char *)k2->data.scalar.value) == 0)
-				return cerr(cp, node_line(k), "%s: duplicate "
-				    "key (first at line %d)", join(buf,
+				return config_err(cp, config_line(k), "%s: duplicate "
+				    "key (first at line %d)", config_join(buf,
 				    sizeof(buf), path,
 				    (char *)k->data.scalar.value),
-				    node_line(k2));
+				    config_line(k2));
 		}
 	}
 	return 0;
 }
 
 /* The pairs of a mapping node checked by map_check (none for null). */
-static size_t
-map_len(const yaml_node_t *n)
+size_t
+config_map_len(const yaml_node_t *n)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return 0;
@@ -269,14 +243,14 @@ map_len(const yaml_node_t *n)
 }
 
 /* The i-th key (its text) and value of a mapping. */
-static const char *
-map_pair(struct cparse *cp, const yaml_node_t *n, size_t i,
+const char *
+config_map_pair(struct cparse *cp, const yaml_node_t *n, size_t i,
     yaml_node_t **val)
 {
 	yaml_node_pair_t *p = n->data.mapping.pairs.start + i;
 
-	*val = node_at(cp, p->value);
-	return (const char *)node_at(cp, p->key)->data.scalar.value;
+	*val = config_node(cp, p->value);
+	return (const char *)config_node(cp, p->key)->data.scalar.value;
 }
 
 /* Add an empty entry for key to src; NULL if out of memory. */
@@ -300,8 +274,8 @@ entry_add(struct cparse *cp, struct pol_profile_src *src,
 }
 
 /* Add a string to a strv, with the out-of-memory message. */
-static int
-add_str(struct cparse *cp, struct pol_strv *sv, const char *s, int line)
+int
+config_add_str(struct cparse *cp, struct pol_strv *sv, const char *s, int line)
 {
 	if (pol_strv_add(sv, s, strlen(s), line) != 0) {
 		snprintf(cp->err, cp->errlen, "%s: out of memory", cp->file);
@@ -321,41 +295,41 @@ parse_signals(struct cparse *cp, struct pol_entry *e, const yaml_node_t *n)
 	size_t			 i, j, idx;
 	int			 lines[3], err, *sl;
 
-	if (node_null(n))
+	if (config_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
-		return cerr(cp, node_line(n), "%s: expected a list",
+		return config_err(cp, config_line(n), "%s: expected a list",
 		    e->key->path);
 	for (it = n->data.sequence.items.start, idx = 0;
 	    it < n->data.sequence.items.top; it++, idx++) {
-		m = node_at(cp, *it);
+		m = config_node(cp, *it);
 		snprintf(path, sizeof(path), "%s[%zu]", e->key->path, idx);
-		if (node_null(m) || m->type != YAML_MAPPING_NODE)
-			return cerr(cp, node_line(m), "%s: expected a mapping",
+		if (config_null(m) || m->type != YAML_MAPPING_NODE)
+			return config_err(cp, config_line(m), "%s: expected a mapping",
 			    path);
-		if ((err = map_check(cp, m, path)) != 0)
+		if ((err = config_map_check(cp, m, path)) != 0)
 			return err;
 		memset(val, 0, sizeof(val));
-		for (i = 0; i < map_len(m); i++) {
-			k = map_pair(cp, m, i, &v);
+		for (i = 0; i < config_map_len(m); i++) {
+			k = config_map_pair(cp, m, i, &v);
 			for (j = 0; j < 3; j++)
 				if (strcmp(k, signal_keys[j]) == 0)
 					break;
-			join(buf, sizeof(buf), path, k);
+			config_join(buf, sizeof(buf), path, k);
 			if (j == 3)
-				return cerr(cp, node_line(node_at(cp,
+				return config_err(cp, config_line(config_node(cp,
 				    m->data.mapping.pairs.start[i].key)),
 				    "%s: unknown key", buf);
-			if ((s = scalar(cp, v, buf)) == NULL)
+			if ((s = config_scalar(cp, v, buf)) == NULL)
 				return -EINVAL;
 			val[j] = s;
-			lines[j] = node_line(v);
+			lines[j] = config_line(v);
 		}
 		for (j = 0; j < 3; j++) {
 			if (val[j] == NULL)
-				return cerr(cp, node_line(m), "%s: %s is "
+				return config_err(cp, config_line(m), "%s: %s is "
 				    "required", path, signal_keys[j]);
-			if ((err = add_str(cp, &e->val, val[j], lines[j])) != 0)
+			if ((err = config_add_str(cp, &e->val, val[j], lines[j])) != 0)
 				return err;
 		}
 		sl = reallocarray(e->sigline, idx + 1, sizeof(*sl));
@@ -365,7 +339,7 @@ parse_signals(struct cparse *cp, struct pol_entry *e, const yaml_node_t *n)
 			return -ENOMEM;
 		}
 		e->sigline = sl;
-		sl[idx] = node_line(m);
+		sl[idx] = config_line(m);
 	}
 	return 0;
 }
@@ -390,22 +364,22 @@ parse_pkey(struct cparse *cp, struct pol_profile_src *src,
 		if (strcmp(k->name, name) == 0)
 			break;
 	if (k->name == NULL)
-		return cerr(cp, kline, "%s: unknown key",
-		    join(buf, sizeof(buf), prefix, name));
+		return config_err(cp, kline, "%s: unknown key",
+		    config_join(buf, sizeof(buf), prefix, name));
 	switch (k->shape) {
 	case POL_SH_SECTION:
-		if ((err = map_check(cp, v, k->path)) != 0)
+		if ((err = config_map_check(cp, v, k->path)) != 0)
 			return err;
-		for (i = 0; i < map_len(v); i++) {
-			kn = map_pair(cp, v, i, &sv);
+		for (i = 0; i < config_map_len(v); i++) {
+			kn = config_map_pair(cp, v, i, &sv);
 			if ((err = parse_pkey(cp, src, k->sub, k->path, kn,
-			    node_line(node_at(cp,
+			    config_line(config_node(cp,
 			    v->data.mapping.pairs.start[i].key)), sv)) != 0)
 				return err;
 		}
 		return 0;
 	case POL_SH_VALUE:
-		if ((s = scalar(cp, v, k->path)) == NULL)
+		if ((s = config_scalar(cp, v, k->path)) == NULL)
 			return -EINVAL;
 		if (k->field == POL_F_VERTEX) {
 			free(src->vertex);
@@ -413,34 +387,34 @@ parse_pkey(struct cparse *cp, struct pol_profile_src *src,
 				return -ENOMEM;
 			return 0;
 		}
-		if ((e = entry_add(cp, src, k, node_line(v))) == NULL)
+		if ((e = entry_add(cp, src, k, config_line(v))) == NULL)
 			return -ENOMEM;
-		return add_str(cp, &e->val, s, node_line(v));
+		return config_add_str(cp, &e->val, s, config_line(v));
 	case POL_SH_LIST:
 		if (v->type == YAML_MAPPING_NODE)
-			return cerr(cp, node_line(v), "%s: expected a list",
+			return config_err(cp, config_line(v), "%s: expected a list",
 			    k->path);
-		if ((e = entry_add(cp, src, k, node_line(v))) == NULL)
+		if ((e = entry_add(cp, src, k, config_line(v))) == NULL)
 			return -ENOMEM;
 		if (v->type == YAML_SCALAR_NODE) {
-			if ((s = scalar(cp, v, k->path)) == NULL)
+			if ((s = config_scalar(cp, v, k->path)) == NULL)
 				return -EINVAL;
-			return add_str(cp, &e->val, s, node_line(v));
+			return config_add_str(cp, &e->val, s, config_line(v));
 		}
 		e->list = true;
 		for (it = v->data.sequence.items.start, idx = 0;
 		    it < v->data.sequence.items.top; it++, idx++) {
-			item = node_at(cp, *it);
+			item = config_node(cp, *it);
 			snprintf(buf, sizeof(buf), "%s[%zu]", k->path, idx);
-			if ((s = scalar(cp, item, buf)) == NULL)
+			if ((s = config_scalar(cp, item, buf)) == NULL)
 				return -EINVAL;
-			if ((err = add_str(cp, &e->val, s,
-			    node_line(item))) != 0)
+			if ((err = config_add_str(cp, &e->val, s,
+			    config_line(item))) != 0)
 				return err;
 		}
 		return 0;
 	case POL_SH_SIGNALS:
-		if ((e = entry_add(cp, src, k, node_line(v))) == NULL)
+		if ((e = entry_add(cp, src, k, config_line(v))) == NULL)
 			return -ENOMEM;
 		return parse_signals(cp, e, v);
 	}
@@ -473,9 +447,9 @@ parse_profile(struct cparse *cp, const yaml_node_t *m, size_t idx)
 	int			 err, kline;
 
 	snprintf(path, sizeof(path), "profiles[%zu]", idx);
-	if (node_null(m) || m->type != YAML_MAPPING_NODE)
-		return cerr(cp, node_line(m), "%s: expected a mapping", path);
-	if ((err = map_check(cp, m, path)) != 0)
+	if (config_null(m) || m->type != YAML_MAPPING_NODE)
+		return config_err(cp, config_line(m), "%s: expected a mapping", path);
+	if ((err = config_map_check(cp, m, path)) != 0)
 		return err;
 	src = reallocarray(cfg->profiles, cfg->nprofiles + 1, sizeof(*src));
 	if (src == NULL)
@@ -484,410 +458,42 @@ parse_profile(struct cparse *cp, const yaml_node_t *m, size_t idx)
 	src = &cfg->profiles[cfg->nprofiles++];
 	memset(src, 0, sizeof(*src));
 	src->file = cfg->path;
-	src->line = node_line(m);
+	src->line = config_line(m);
 	if ((src->dir = strdup(cp->dir)) == NULL)
 		return -ENOMEM;
-	for (i = 0; i < map_len(m); i++) {
-		k = map_pair(cp, m, i, &v);
-		kline = node_line(node_at(cp, m->data.mapping.pairs.start[i].key));
+	for (i = 0; i < config_map_len(m); i++) {
+		k = config_map_pair(cp, m, i, &v);
+		kline = config_line(config_node(cp, m->data.mapping.pairs.start[i].key));
 		if (strcmp(k, "name") == 0) {
-			if ((s = scalar(cp, v, "name")) == NULL)
+			if ((s = config_scalar(cp, v, "name")) == NULL)
 				return -EINVAL;
 			if (pol_val_name(s, POL_NAME_MAX - 1) != 0)
-				return cerr(cp, node_line(v), "name: \"%s\" is "
+				return config_err(cp, config_line(v), "name: \"%s\" is "
 				    "not a name (letters, digits, - and _)", s);
 			if (!cp->builtin && pol_profile_is_builtin(s))
-				return cerr(cp, node_line(v), "name: %s is a "
+				return config_err(cp, config_line(v), "name: %s is a "
 				    "built-in profile (extend it under another "
 				    "name)", s);
 			if ((prev = earlier_profile(cfg, s, idx)) != NULL)
-				return cerr(cp, node_line(v), "name: \"%s\" is "
+				return config_err(cp, config_line(v), "name: \"%s\" is "
 				    "defined twice (first at line %d)", s,
 				    prev->line);
 			snprintf(src->name, sizeof(src->name), "%s", s);
 		} else if (strcmp(k, "extends") == 0) {
-			if ((s = scalar(cp, v, "extends")) == NULL)
+			if ((s = config_scalar(cp, v, "extends")) == NULL)
 				return -EINVAL;
 			if (!pol_profile_is_builtin(s) &&
 			    earlier_profile(cfg, s, idx) == NULL)
-				return cerr(cp, node_line(v), "extends: \"%s\" "
+				return config_err(cp, config_line(v), "extends: \"%s\" "
 				    "is not a built-in or earlier profile", s);
 			snprintf(src->extends, sizeof(src->extends), "%s", s);
-			src->extends_line = node_line(v);
+			src->extends_line = config_line(v);
 		} else if ((err = parse_pkey(cp, src, pol_profile_keys, "", k,
 		    kline, v)) != 0)
 			return err;
 	}
 	if (src->name[0] == '\0')
-		return cerr(cp, src->line, "%s: name is required", path);
-	return 0;
-}
-
-/* A list of strings (or one string) for membranes and services. */
-static int
-parse_words(struct cparse *cp, const yaml_node_t *v, const char *path,
-    struct pol_strv *out)
-{
-	yaml_node_item_t	*it;
-	const yaml_node_t	*item;
-	const char		*s;
-	char			 buf[128];
-	size_t			 idx;
-	int			 err;
-
-	if (v->type == YAML_SCALAR_NODE) {
-		if ((s = scalar(cp, v, path)) == NULL)
-			return -EINVAL;
-		return *s == '\0' ? 0 : add_str(cp, out, s, node_line(v));
-	}
-	if (v->type != YAML_SEQUENCE_NODE)
-		return cerr(cp, node_line(v), "%s: expected a list", path);
-	for (it = v->data.sequence.items.start, idx = 0;
-	    it < v->data.sequence.items.top; it++, idx++) {
-		item = node_at(cp, *it);
-		snprintf(buf, sizeof(buf), "%s[%zu]", path, idx);
-		if ((s = scalar(cp, item, buf)) == NULL)
-			return -EINVAL;
-		if ((err = add_str(cp, out, s, node_line(item))) != 0)
-			return err;
-	}
-	return 0;
-}
-
-/* Copy s into *dst (freeing the old one); 0 or -ENOMEM. */
-static int
-set_str(char **dst, const char *s)
-{
-	char	*c;
-
-	if ((c = strdup(s)) == NULL)
-		return -ENOMEM;
-	free(*dst);
-	*dst = c;
-	return 0;
-}
-
-/* One item of membranes:. */
-static int
-parse_membrane(struct cparse *cp, const yaml_node_t *m, size_t idx)
-{
-	struct pol_config	*cfg = cp->cfg;
-	struct pol_membrane	*mb;
-	struct pol_strv		 uids = { 0 };
-	yaml_node_t		*v;
-	const char		*k, *s;
-	char			 path[64], kp[128];
-	size_t			 i, j;
-	int			 err, line, prefix;
-	uid_t			*u;
-
-	snprintf(path, sizeof(path), "membranes[%zu]", idx);
-	if (node_null(m) || m->type != YAML_MAPPING_NODE)
-		return cerr(cp, node_line(m), "%s: expected a mapping", path);
-	if ((err = map_check(cp, m, path)) != 0)
-		return err;
-	mb = reallocarray(cfg->membranes, cfg->nmembranes + 1, sizeof(*mb));
-	if (mb == NULL)
-		return -ENOMEM;
-	cfg->membranes = mb;
-	mb = &cfg->membranes[cfg->nmembranes++];
-	memset(mb, 0, sizeof(*mb));
-	mb->line = node_line(m);
-	for (i = 0; i < map_len(m); i++) {
-		k = map_pair(cp, m, i, &v);
-		join(kp, sizeof(kp), path, k);
-		line = node_line(v);
-		if (!known(k, membrane_keys))
-			return cerr(cp, node_line(node_at(cp,
-			    m->data.mapping.pairs.start[i].key)),
-			    "%s: unknown key", kp);
-		if (strcmp(k, "allowed_uids") == 0) {
-			if ((err = parse_words(cp, v, kp, &uids)) != 0)
-				goto out;
-			u = reallocarray(NULL, uids.n + 1, sizeof(*u));
-			if (u == NULL) {
-				err = -ENOMEM;
-				goto out;
-			}
-			free(mb->uids);
-			mb->uids = u;
-			mb->nuids = 0;
-			for (j = 0; j < uids.n; j++) {
-				if (pol_val_uid(uids.v[j], &u[j]) != 0) {
-					err = cerr(cp, uids.line[j], "%s[%zu]: "
-					    "\"%s\" is not a user", kp, j,
-					    uids.v[j]);
-					goto out;
-				}
-				mb->nuids++;
-			}
-			pol_strv_free(&uids);
-			continue;
-		}
-		if ((s = scalar(cp, v, kp)) == NULL)
-			return -EINVAL;
-		if (strcmp(k, "name") == 0) {
-			if (pol_val_name(s, 15) != 0)
-				return cerr(cp, line, "%s: \"%s\" is not a "
-				    "membrane name (1 to 15 letters, digits, "
-				    "- and _)", kp, s);
-			for (j = 0; j + 1 < cfg->nmembranes; j++)
-				if (strcmp(cfg->membranes[j].name, s) == 0)
-					return cerr(cp, line, "%s: \"%s\" is "
-					    "defined twice (first at line %d)",
-					    kp, s, cfg->membranes[j].line);
-			snprintf(mb->name, sizeof(mb->name), "%s", s);
-		} else if (strcmp(k, "uplink") == 0) {
-			if (pol_val_uplink(s) != 0)
-				return cerr(cp, line, "%s: \"%s\" is not none, "
-				    "af_xdp:IFACE[:QUEUE] or dpdk:EAL-ARGS",
-				    kp, s);
-			if (set_str(&mb->uplink, s) != 0)
-				return -ENOMEM;
-		} else if (strcmp(k, "address") == 0) {
-			if (strcmp(s, "dhcp") != 0 &&
-			    pol_val_ipv4(s, &prefix) != 0)
-				return cerr(cp, line, "%s: \"%s\" is not dhcp "
-				    "or an IPv4 address/prefix", kp, s);
-			if (set_str(&mb->address, s) != 0)
-				return -ENOMEM;
-		} else if (strcmp(k, "gateway") == 0) {
-			if (pol_val_ipv4(s, NULL) != 0)
-				return cerr(cp, line, "%s: \"%s\" is not an "
-				    "IPv4 address", kp, s);
-			if (set_str(&mb->gateway, s) != 0)
-				return -ENOMEM;
-		} else if (strcmp(k, "mac") == 0) {
-			if (pol_val_mac(s) != 0)
-				return cerr(cp, line, "%s: \"%s\" is not a MAC "
-				    "address (xx:xx:xx:xx:xx:xx)", kp, s);
-			if (set_str(&mb->mac, s) != 0)
-				return -ENOMEM;
-		} else if (strcmp(k, "switch_args") == 0) {
-			if (set_str(&mb->switch_args, s) != 0)
-				return -ENOMEM;
-		} else
-			return cerr(cp, node_line(node_at(cp,
-			    m->data.mapping.pairs.start[i].key)),
-			    "%s: unknown key", kp);
-	}
-	if (mb->name[0] == '\0')
-		return cerr(cp, mb->line, "%s: name is required", path);
-	if (mb->uplink == NULL)
-		return cerr(cp, mb->line, "%s: uplink is required", path);
-	if (mb->address == NULL && set_str(&mb->address, "dhcp") != 0)
-		return -ENOMEM;
-	return 0;
-out:
-	pol_strv_free(&uids);
-	return err;
-}
-
-/* Whether s is an environment variable's name. */
-static bool
-env_name(const char *s)
-{
-	size_t	i;
-
-	if (*s == '\0' || (*s >= '0' && *s <= '9'))
-		return false;
-	for (i = 0; s[i] != '\0'; i++)
-		if (!(s[i] == '_' || (s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
-			return false;
-	return true;
-}
-
-/* services[i].environment: KEY: VALUE into "KEY=VALUE". */
-static int
-parse_environment(struct cparse *cp, struct pol_service *svc,
-    const yaml_node_t *v, const char *path)
-{
-	yaml_node_t	*ev;
-	const char	*k, *s;
-	char		 kp[192], *kv;
-	size_t		 i;
-	int		 err;
-
-	if ((err = map_check(cp, v, path)) != 0)
-		return err;
-	for (i = 0; i < map_len(v); i++) {
-		k = map_pair(cp, v, i, &ev);
-		join(kp, sizeof(kp), path, k);
-		if (!env_name(k))
-			return cerr(cp, node_line(node_at(cp,
-			    v->data.mapping.pairs.start[i].key)), "%s: \"%s\" "
-			    "is not a variable name", kp, k);
-		if ((s = scalar(cp, ev, kp)) == NULL)
-			return -EINVAL;
-		if (asprintf(&kv, "%s=%s", k, s) < 0)
-			return -ENOMEM;
-		err = add_str(cp, &svc->environment, kv, node_line(ev));
-		free(kv);
-		if (err != 0)
-			return err;
-	}
-	return 0;
-}
-
-/* One item of services:. */
-static int
-parse_service(struct cparse *cp, const yaml_node_t *m, size_t idx)
-{
-	struct pol_config	*cfg = cp->cfg;
-	struct pol_service	*svc;
-	struct svc_ref		*refs;
-	struct passwd		*pw;
-	yaml_node_t		*v;
-	const char		*k, *s;
-	char			 path[64], kp[128];
-	size_t			 i, j;
-	int			 err, line;
-	uid_t			 uid;
-
-	snprintf(path, sizeof(path), "services[%zu]", idx);
-	if (node_null(m) || m->type != YAML_MAPPING_NODE)
-		return cerr(cp, node_line(m), "%s: expected a mapping", path);
-	if ((err = map_check(cp, m, path)) != 0)
-		return err;
-	svc = reallocarray(cfg->services, cfg->nservices + 1, sizeof(*svc));
-	if (svc == NULL)
-		return -ENOMEM;
-	cfg->services = svc;
-	refs = reallocarray(cp->refs, cfg->nservices + 1, sizeof(*refs));
-	if (refs == NULL)
-		return -ENOMEM;
-	cp->refs = refs;
-	refs = &cp->refs[cfg->nservices];
-	svc = &cfg->services[cfg->nservices++];
-	memset(svc, 0, sizeof(*svc));
-	memset(refs, 0, sizeof(*refs));
-	svc->line = node_line(m);
-	snprintf(svc->profile, sizeof(svc->profile), "%s", "photon");
-	for (i = 0; i < map_len(m); i++) {
-		k = map_pair(cp, m, i, &v);
-		join(kp, sizeof(kp), path, k);
-		line = node_line(v);
-		if (!known(k, service_keys))
-			return cerr(cp, node_line(node_at(cp,
-			    m->data.mapping.pairs.start[i].key)),
-			    "%s: unknown key", kp);
-		if (strcmp(k, "command") == 0) {
-			pol_strv_free(&svc->command);
-			if (v->type == YAML_SCALAR_NODE) {
-				if ((s = scalar(cp, v, kp)) == NULL)
-					return -EINVAL;
-				if (*s != '\0' &&
-				    ((err = add_str(cp, &svc->command,
-				    "/bin/sh", line)) != 0 ||
-				    (err = add_str(cp, &svc->command, "-c",
-				    line)) != 0 ||
-				    (err = add_str(cp, &svc->command, s,
-				    line)) != 0))
-					return err;
-			} else if ((err = parse_words(cp, v, kp,
-			    &svc->command)) != 0)
-				return err;
-			if (svc->command.n == 0)
-				return cerr(cp, line, "%s: is empty", kp);
-			continue;
-		}
-		if (strcmp(k, "environment") == 0) {
-			if ((err = parse_environment(cp, svc, v, kp)) != 0)
-				return err;
-			continue;
-		}
-		if ((s = scalar(cp, v, kp)) == NULL)
-			return -EINVAL;
-		if (strcmp(k, "name") == 0) {
-			if (pol_val_name(s, POL_NAME_MAX - 1) != 0)
-				return cerr(cp, line, "%s: \"%s\" is not a "
-				    "name (letters, digits, - and _)", kp, s);
-			for (j = 0; j + 1 < cfg->nservices; j++)
-				if (strcmp(cfg->services[j].name, s) == 0)
-					return cerr(cp, line, "%s: \"%s\" is "
-					    "defined twice (first at line %d)",
-					    kp, s, cfg->services[j].line);
-			snprintf(svc->name, sizeof(svc->name), "%s", s);
-		} else if (strcmp(k, "profile") == 0) {
-			if (pol_val_name(s, POL_NAME_MAX - 1) != 0)
-				return cerr(cp, line, "%s: no profile \"%s\"",
-				    kp, s);
-			snprintf(svc->profile, sizeof(svc->profile), "%s", s);
-			refs->profile_line = line;
-		} else if (strcmp(k, "membrane") == 0) {
-			if (pol_val_name(s, 15) != 0)
-				return cerr(cp, line, "%s: no membrane \"%s\"",
-				    kp, s);
-			snprintf(svc->membrane, sizeof(svc->membrane), "%s", s);
-			refs->membrane_line = line;
-		} else if (strcmp(k, "user") == 0) {
-			pw = NULL;
-			if (pol_val_uid(s, &uid) == 0)
-				pw = getpwuid(uid);
-			if (pw == NULL)
-				return cerr(cp, line, "%s: \"%s\" is not a user "
-				    "of this host", kp, s);
-			if (set_str(&svc->user, s) != 0)
-				return -ENOMEM;
-		} else
-			return cerr(cp, node_line(node_at(cp,
-			    m->data.mapping.pairs.start[i].key)),
-			    "%s: unknown key", kp);
-	}
-	if (svc->name[0] == '\0')
-		return cerr(cp, svc->line, "%s: name is required", path);
-	if (svc->command.n == 0)
-		return cerr(cp, svc->line, "%s: command is required", path);
-	return 0;
-}
-
-/* agent: the daemon's own settings. */
-static int
-parse_agent(struct cparse *cp, const yaml_node_t *m)
-{
-	struct pol_config	*cfg = cp->cfg;
-	yaml_node_t		*v;
-	const char		*k, *s;
-	char			 kp[128];
-	size_t			 i;
-	int			 err, line;
-
-	if ((err = map_check(cp, m, "agent")) != 0)
-		return err;
-	for (i = 0; i < map_len(m); i++) {
-		k = map_pair(cp, m, i, &v);
-		join(kp, sizeof(kp), "agent", k);
-		line = node_line(v);
-		if (!known(k, agent_keys))
-			return cerr(cp, node_line(node_at(cp,
-			    m->data.mapping.pairs.start[i].key)),
-			    "%s: unknown key", kp);
-		if ((s = scalar(cp, v, kp)) == NULL)
-			return -EINVAL;
-		if (strcmp(k, "state_dir") == 0 || strcmp(k, "run_dir") == 0) {
-			if (*s != '/')
-				return cerr(cp, line, "%s: \"%s\" is not an "
-				    "absolute path", kp, s);
-			if (strlen(s) >= POL_PATH_MAX / 2)
-				return cerr(cp, line, "%s: is too long", kp);
-			if (set_str(k[0] == 's' ? &cfg->state_dir :
-			    &cfg->run_dir, s) != 0)
-				return -ENOMEM;
-		} else if (strcmp(k, "alert_hook") == 0) {
-			if (*s == '\0')
-				continue;
-			if (set_str(&cfg->alert_hook, s) != 0)
-				return -ENOMEM;
-		} else if (strcmp(k, "allow_degraded") == 0) {
-			if (pol_val_bool(s, &cfg->degraded_ok) != 0)
-				return cerr(cp, line, "%s: \"%s\" is not true "
-				    "or false", kp, s);
-		} else
-			return cerr(cp, node_line(node_at(cp,
-			    m->data.mapping.pairs.start[i].key)),
-			    "%s: unknown key", kp);
-	}
+		return config_err(cp, src->line, "%s: name is required", path);
 	return 0;
 }
 
@@ -900,13 +506,13 @@ parse_list(struct cparse *cp, const yaml_node_t *n, const char *path,
 	size_t			 idx;
 	int			 err;
 
-	if (node_null(n))
+	if (config_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
-		return cerr(cp, node_line(n), "%s: expected a list", path);
+		return config_err(cp, config_line(n), "%s: expected a list", path);
 	for (it = n->data.sequence.items.start, idx = 0;
 	    it < n->data.sequence.items.top; it++, idx++)
-		if ((err = fn(cp, node_at(cp, *it), idx)) != 0)
+		if ((err = fn(cp, config_node(cp, *it), idx)) != 0)
 			return err;
 	return 0;
 }
@@ -922,12 +528,12 @@ check_refs(struct cparse *cp)
 	for (i = 0; i < cfg->nservices; i++) {
 		svc = &cfg->services[i];
 		if (!pol_profile_exists(cfg, svc->profile))
-			return cerr(cp, cp->refs[i].profile_line,
+			return config_err(cp, cp->refs[i].profile_line,
 			    "services[%zu].profile: no profile \"%s\"", i,
 			    svc->profile);
 		if (svc->membrane[0] != '\0' &&
 		    pol_config_membrane(cfg, svc->membrane) == NULL)
-			return cerr(cp, cp->refs[i].membrane_line,
+			return config_err(cp, cp->refs[i].membrane_line,
 			    "services[%zu].membrane: no membrane \"%s\"", i,
 			    svc->membrane);
 	}
@@ -967,20 +573,20 @@ parse_top(struct cparse *cp)
 	root = yaml_document_get_root_node(&cp->doc);
 	if (root == NULL)
 		return 0;	/* an empty file: nothing configured */
-	if ((err = map_check(cp, root, "")) != 0)
+	if ((err = config_map_check(cp, root, "")) != 0)
 		return err;
-	for (i = 0; i < map_len(root); i++) {
-		k = map_pair(cp, root, i, &v);
+	for (i = 0; i < config_map_len(root); i++) {
+		k = config_map_pair(cp, root, i, &v);
 		if (strcmp(k, "agent") == 0)
-			err = parse_agent(cp, v);
+			err = config_agent(cp, v);
 		else if (strcmp(k, "profiles") == 0)
 			err = parse_list(cp, v, "profiles", parse_profile);
 		else if (strcmp(k, "membranes") == 0)
-			err = parse_list(cp, v, "membranes", parse_membrane);
+			err = parse_list(cp, v, "membranes", config_membrane);
 		else if (strcmp(k, "services") == 0)
-			err = parse_list(cp, v, "services", parse_service);
+			err = parse_list(cp, v, "services", config_service);
 		else
-			err = cerr(cp, node_line(node_at(cp,
+			err = config_err(cp, config_line(config_node(cp,
 			    root->data.mapping.pairs.start[i].key)),
 			    "%s: unknown key", k);
 		if (err != 0)
@@ -1045,7 +651,7 @@ pol_config_parse_text(const char *name, const char *text, size_t len,
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
 	    len);
 	if (!yaml_parser_load(&parser, &cp.doc)) {
-		rc = cerr(&cp, (int)parser.problem_mark.line + 1, "YAML: %s",
+		rc = config_err(&cp, (int)parser.problem_mark.line + 1, "YAML: %s",
 		    parser.problem != NULL ? parser.problem : "parse error");
 		yaml_parser_delete(&parser);
 		goto out;
@@ -1053,13 +659,13 @@ pol_config_parse_text(const char *name, const char *text, size_t len,
 	/* One document only: a second one would be silently ignored. */
 	if (yaml_document_get_root_node(&cp.doc) != NULL) {
 		if (!yaml_parser_load(&parser, &more)) {
-			rc = cerr(&cp, (int)parser.problem_mark.line + 1,
+			rc = config_err(&cp, (int)parser.problem_mark.line + 1,
 			    "YAML: %s", parser.problem != NULL ?
 			    parser.problem : "parse error");
 		} else {
 			extra = yaml_document_get_root_node(&more) != NULL;
 			if (extra)
-				rc = cerr(&cp, (int)more.start_mark.line + 1,
+				rc = config_err(&cp, (int)more.start_mark.line + 1,
 				    "YAML: more than one document");
 			yaml_document_delete(&more);
 		}

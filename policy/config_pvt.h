@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <yaml.h>
+
 #include "policy.h"
 
 /* The file name the built-in profiles are reported under. */
@@ -126,5 +128,52 @@ void	pol_strv_free(struct pol_strv *sv);
 /* "FILE:LINE: " then fmt into err; returns -EINVAL. */
 int	pol_errf(char *err, size_t errlen, const char *file, int line,
 	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* ------------------------------------------------------------------ */
+/* Parsing, shared by config.c and config_sections.c. */
+
+/* Lines of a service's references, checked once the whole file is read. */
+struct svc_ref {
+	int	profile_line;
+	int	membrane_line;
+};
+
+/* One parse: the document and where its messages go. */
+struct cparse {
+	const char		*file;
+	yaml_document_t		 doc;
+	struct pol_config	*cfg;
+	bool			 builtin;
+	char			*dir;
+	struct svc_ref		*refs;
+	char			*err;
+	size_t			 errlen;
+};
+
+/* An error about the config at line; returns -EINVAL. */
+#define config_err(cp, line, ...) \
+	pol_errf((cp)->err, (cp)->errlen, (cp)->file, (line), __VA_ARGS__)
+
+yaml_node_t	*config_node(struct cparse *, int idx);
+int		 config_line(const yaml_node_t *);
+bool		 config_null(const yaml_node_t *);
+bool		 config_known(const char *key, const char *const *keys);
+const char	*config_join(char *buf, size_t len, const char *path,
+		    const char *key);
+const char	*config_scalar(struct cparse *, const yaml_node_t *,
+		    const char *path);
+int		 config_map_check(struct cparse *, const yaml_node_t *,
+		    const char *path);
+size_t		 config_map_len(const yaml_node_t *);
+const char	*config_map_pair(struct cparse *, const yaml_node_t *,
+		    size_t i, yaml_node_t **val);
+int		 config_add_str(struct cparse *, struct pol_strv *,
+		    const char *s, int line);
+/* One item of membranes: / services:, and the agent: section. */
+int		 config_membrane(struct cparse *, const yaml_node_t *,
+		    size_t idx);
+int		 config_service(struct cparse *, const yaml_node_t *,
+		    size_t idx);
+int		 config_agent(struct cparse *, const yaml_node_t *);
 
 #endif /* MEMBRANE_CONFIG_PVT_H */
