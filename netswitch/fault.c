@@ -148,7 +148,6 @@ fault_admit(struct fault_q *q, struct sw_counters *c, uint32_t src_id,
 	if (!q->have_held && fault_hit(q, q->cfg.reorder)) {
 		q->held = e;
 		q->have_held = true;
-		CNT_ADD(c->fault_reorder, 1);
 		return;
 	}
 	fault_push(q, &e);
@@ -156,10 +155,15 @@ fault_admit(struct fault_q *q, struct sw_counters *c, uint32_t src_id,
 		fault_push(q, &e);
 		CNT_ADD(c->fault_dup, 1);
 	}
+	/*
+	 * Counted here, when a frame has overtaken it: one released by
+	 * fault_peek's timer (the sender paused) arrives in order after all.
+	 */
 	if (q->have_held) {
 		q->held.due = e.due;
 		fault_push(q, &q->held);
 		q->have_held = false;
+		CNT_ADD(c->fault_reorder, 1);
 	}
 }
 
