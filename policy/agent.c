@@ -77,6 +77,16 @@ agent_unwatch(int fd)
 	(void)epoll_ctl(agent.epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
+/* In a child about to exec: the signals the agent blocks are its own. */
+void
+agent_child(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /*
  * An alert: a line at alert level (syslog LOG_ALERT reaches every logged-in
  * terminal on most hosts) and, for fail-loud, the config's alert_hook with
@@ -103,6 +113,7 @@ agent_alert(const struct svc *s, const char *event, const char *fmt, ...)
 		return;
 	}
 	if (pid == 0) {
+		agent_child();
 		setenv("MEMBRANE_SERVICE", s != NULL ? s->name : "", 1);
 		setenv("MEMBRANE_EVENT", event, 1);
 		setenv("MEMBRANE_REASON", msg, 1);

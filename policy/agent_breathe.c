@@ -41,7 +41,7 @@ size_text(int64_t v, char *buf, size_t len)
 }
 
 /* A count or weight as text: the number, max, or - when unset. */
-static void
+void
 count_text(int64_t v, char *buf, size_t len)
 {
 	if (v == POL_MAX)
@@ -52,6 +52,19 @@ count_text(int64_t v, char *buf, size_t len)
 		snprintf(buf, len, "%" PRId64, v);
 }
 
+/* cpu.max as written: "QUOTA PERIOD", "max PERIOD", or - when unset. */
+void
+cpu_text(const struct pol_limits *l, char *buf, size_t len)
+{
+	if (l->cpu_quota_us == POL_MAX)
+		snprintf(buf, len, "max %" PRId64, l->cpu_period_us);
+	else if (l->cpu_quota_us == POL_UNSET)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%" PRId64 " %" PRId64, l->cpu_quota_us,
+		    l->cpu_period_us);
+}
+
 void
 limits_text(const struct pol_limits *l, char *buf, size_t len)
 {
@@ -59,13 +72,7 @@ limits_text(const struct pol_limits *l, char *buf, size_t len)
 
 	size_text(l->memory_high, hi, sizeof(hi));
 	size_text(l->memory_max, mx, sizeof(mx));
-	if (l->cpu_quota_us == POL_MAX)
-		snprintf(q, sizeof(q), "max %" PRId64, l->cpu_period_us);
-	else if (l->cpu_quota_us == POL_UNSET)
-		snprintf(q, sizeof(q), "-");
-	else
-		snprintf(q, sizeof(q), "%" PRId64 " %" PRId64, l->cpu_quota_us,
-		    l->cpu_period_us);
+	cpu_text(l, q, sizeof(q));
 	count_text(l->cpu_weight, w, sizeof(w));
 	count_text(l->pids_max, p, sizeof(p));
 	snprintf(buf, len, "memory.high %s, memory.max %s, cpu.max %s, "
@@ -185,7 +192,7 @@ breathe_tick(struct svc *s, int64_t now)
 	struct stack_health	 h;
 	const struct pol_signal	*why = NULL;
 	char			 err[POL_ERR_MAX], what[256];
-	double			 val[8], wval = 0;
+	double			 val = 0, wval = 0;
 	bool			 have_h = false, calm = true;
 	uint64_t		 errs, segs, sec;
 	size_t			 i;
@@ -200,38 +207,38 @@ breathe_tick(struct svc *s, int64_t now)
 	s->sec_events_seen = s->sec_events;
 	errs = have_h ? h.conn_failed + h.resets + h.rtx : 0;
 	segs = have_h ? h.seg_out + h.seg_in : 0;
-	for (i = 0; i < s->spec.br.nsig && i < 8; i++) {
+	for (i = 0; i < s->spec.br.nsig; i++) {
 		const struct pol_signal *sg = &s->spec.br.sig[i];
 		bool hit;
 
 		switch (sg->metric) {
 		case POL_METRIC_ERROR_RATE:
 			if (!have_h || !s->h_valid || segs <= s->h_seg) {
-				val[i] = 0;
+				val = 0;
 				break;
 			}
-			val[i] = (double)(errs - s->h_err) /
+			val = (double)(errs - s->h_err) /
 			    (double)(segs - s->h_seg);
-			if (val[i] > 1)
-				val[i] = 1;
+			if (val > 1)
+				val = 1;
 			break;
 		case POL_METRIC_LATENCY_P99:
-			val[i] = have_h ? h.rtt_p99_ms : 0;
+			val = have_h ? h.rtt_p99_ms : 0;
 			break;
 		case POL_METRIC_SECURITY_EVENTS:
-			val[i] = (double)sec;
+			val = (double)sec;
 			break;
 		}
 		/* "threshold: 1  # any security event" counts from 1. */
 		hit = sg->metric == POL_METRIC_SECURITY_EVENTS ?
-		    val[i] >= sg->threshold : val[i] > sg->threshold;
+		    val >= sg->threshold : val > sg->threshold;
 		if (hit && (why == NULL || action_rank(sg->action) >
 		    action_rank(why->action))) {
 			why = sg;
-			wval = val[i];
+			wval = val;
 		}
-		if (val[i] > sg->threshold / 2 ||
-		    (sg->metric == POL_METRIC_SECURITY_EVENTS && val[i] > 0))
+		if (val > sg->threshold / 2 ||
+		    (sg->metric == POL_METRIC_SECURITY_EVENTS && val > 0))
 			calm = false;
 	}
 	if (have_h) {

@@ -173,7 +173,6 @@ static void
 daemon_start(struct daemon *d, int64_t now)
 {
 	pid_t	 pid;
-	sigset_t all;
 
 	if ((pid = fork()) < 0) {
 		log_warn("%s %s: fork", d->kind == DAEMON_SWITCH ? "switch" :
@@ -182,10 +181,7 @@ daemon_start(struct daemon *d, int64_t now)
 		return;
 	}
 	if (pid == 0) {
-		/* The agent blocks these for its signalfd; a daemon must not
-		   inherit that. */
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
+		agent_child();
 		execv(d->argv[0], d->argv);
 		fprintf(stderr, "membrane-agent: exec %s: %s\n", d->argv[0],
 		    strerror(errno));

@@ -373,8 +373,9 @@ op_inspect(struct client *c, int argc, char **argv)
 		return 1;
 	if (s->pid > 0)
 		svc_descendants(s->pid, kids, &nk, 256);
-	/* The program is init's child when there is an init. */
-	prog = nk > 0 ? kids[0] : s->pid;
+	/* With a pid namespace of its own, the program is init's child. */
+	prog = s->spec.ns[POL_NS_PID] == POL_NSM_SHARED ? s->pid :
+	    nk > 0 ? kids[0] : 0;
 	caps[0] = sc[0] = '\0';
 	if (prog > 0) {
 		proc_status(prog, "CapEff", a, sizeof(a));
@@ -483,16 +484,13 @@ op_inspect(struct client *c, int argc, char **argv)
 			fprintf(f, "  memory      %s of max %s, high %s; peak "
 			    "%s; OOM kills %lld\n", a, b, d, e,
 			    (long long)u.oom_kills);
-			fprintf(f, "  cpu         %.2f s used; max %s%lld "
-			    "%lld, weight %lld\n", (double)u.cpu_usage_us / 1e6,
-			    s->cur.cpu_quota_us == POL_MAX ? "max " : "",
-			    (long long)(s->cur.cpu_quota_us == POL_MAX ? 0 :
-			    s->cur.cpu_quota_us),
-			    (long long)s->cur.cpu_period_us,
-			    (long long)s->cur.cpu_weight);
-			fprintf(f, "  pids        %lld of %lld\n",
-			    (long long)u.pids_current,
-			    (long long)s->cur.pids_max);
+			cpu_text(&s->cur, a, sizeof(a));
+			count_text(s->cur.cpu_weight, b, sizeof(b));
+			fprintf(f, "  cpu         %.2f s used; max %s, weight "
+			    "%s\n", (double)u.cpu_usage_us / 1e6, a, b);
+			count_text(s->cur.pids_max, a, sizeof(a));
+			fprintf(f, "  pids        %lld of %s\n",
+			    (long long)u.pids_current, a);
 		}
 		fprintf(f, "capabilities  %s\n", caps[0] != '\0' ? caps : "-");
 		fprintf(f, "seccomp       %s (Seccomp: %s), security events "

@@ -126,6 +126,7 @@ extern struct agent	agent;
 int64_t	 agent_now(void);			/* monotonic ms */
 int	 agent_watch(int fd, struct evsrc *ev);
 void	 agent_unwatch(int fd);
+void	 agent_child(void);
 void	 agent_alert(const struct svc *, const char *event,
 	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -183,6 +184,8 @@ int	 breathe_apply(struct svc *, enum pol_action, char *what,
 void	 breathe_relax(struct svc *, char *what, size_t whatlen);
 void	 limits_text(const struct pol_limits *, char *buf, size_t len);
 void	 size_text(int64_t v, char *buf, size_t len);
+void	 count_text(int64_t v, char *buf, size_t len);
+void	 cpu_text(const struct pol_limits *, char *buf, size_t len);
 
 /* agent_stats.c */
 struct stack_health {

@@ -430,10 +430,9 @@ svc_oom_check(struct svc *s)
 	snprintf(why, sizeof(why), "OOM kill under memory.max %s (%lld in "
 	    "all)", max, (long long)u.oom_kills);
 	s->oom_seen = u.oom_kills;
-	if (s->spec.el.oom_kill || s->rupture != POL_RUPTURE_FAIL_OPEN)
-		svc_rupture(s, s->rupture, why);
-	else
-		log_warnx("%s: %s", s->name, why);
+	/* elasticity.memory.oom_kill: such a rupture kills the service. */
+	svc_rupture(s, s->spec.el.oom_kill ? POL_RUPTURE_FAIL_CLOSED :
+	    s->rupture, why);
 }
 
 bool
