@@ -242,7 +242,18 @@ cgroup_mkpath(const char *own, const char *slice, const char *name,
 	n = snprintf(dir, len, "%s/membrane/%s/%s", own, slice, name);
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
-	return mkdir_ok(dir);
+	/*
+	 * The service's own level is ours to make: one left by an agent
+	 * that died may be taken over only once it is empty, or its
+	 * processes would count against the new limits and die with us.
+	 */
+	if (mkdir(dir, 0755) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -errno;
+	if ((rc = cgroup_procs_empty(dir)) < 0)
+		return rc;
+	return rc == 1 ? 0 : -EBUSY;
 }
 
 /* Sleep ms milliseconds. */

@@ -49,7 +49,8 @@ v1_create(struct pol_cg *cg, const struct pol_cg_host *host,
 		if ((rc = cgroup_mkpath(cg->own[i], slice, name, cg->dir[i],
 		    POL_PATH_MAX)) != 0) {
 			cgroup_err(err, errlen, "cgroup: mkdir %s: %s",
-			    cg->dir[i], strerror(-rc));
+			    cg->dir[i], rc == -EBUSY ? "it exists and holds "
+			    "processes" : strerror(-rc));
 			goto fail;
 		}
 		cg->made[i] = true;
@@ -142,7 +143,9 @@ v1_memory(struct pol_cg *cg, const struct pol_limits *lim, bool swap_ok,
 			memsw = limit + lim->memory_swap_max;
 	} else if (has_memsw && lim->memory_max != POL_UNSET &&
 	    old_memsw != V1_UNLIMITED) {
-		if (limit == V1_UNLIMITED)
+		/* Keep the swap allowance it had, saturating. */
+		if (limit == V1_UNLIMITED ||
+		    limit > V1_UNLIMITED - (old_memsw - old_limit))
 			memsw = V1_UNLIMITED;
 		else
 			memsw = limit + (old_memsw - old_limit);
@@ -256,9 +259,10 @@ v1_apply(struct pol_cg *cg, const struct pol_limits *lim, bool degraded_ok,
 	    errlen)) != 0)
 		return rc;
 	if (cmax) {
-		if (lim->cpu_period_us != POL_UNSET &&
-		    (rc = v1_set(cg, CG_CPU, "cpu.cfs_period_us",
-		    lim->cpu_period_us, err, errlen)) != 0)
+		/* A quota alone is per 100 ms, as v2 has it. */
+		if ((rc = v1_set(cg, CG_CPU, "cpu.cfs_period_us",
+		    lim->cpu_period_us != POL_UNSET ? lim->cpu_period_us :
+		    100000, err, errlen)) != 0)
 			return rc;
 		if ((rc = v1_set(cg, CG_CPU, "cpu.cfs_quota_us",
 		    lim->cpu_quota_us, err, errlen)) != 0)

@@ -52,11 +52,18 @@ v2_leave_own(const struct pol_cg_host *host, const char *own, char *err,
 
 	if (strcmp(host->v2_self, "/") == 0)
 		return 0;
-	if ((rc = cgroup_procs_empty(own)) != 0)
+	if ((rc = cgroup_procs_empty(own)) != 0) {
+		if (rc < 0)
+			cgroup_err(err, errlen, "cgroup: %s/cgroup.procs: %s",
+			    own, strerror(-rc));
 		return rc < 0 ? rc : 0;
+	}
 	if (snprintf(dir, sizeof(dir), "%s/membrane/agent", own) >=
-	    (int)sizeof(dir))
+	    (int)sizeof(dir)) {
+		cgroup_err(err, errlen, "cgroup: %s/membrane/agent: %s", own,
+		    strerror(ENAMETOOLONG));
 		return -ENAMETOOLONG;
+	}
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 		rc = -errno;
 		cgroup_err(err, errlen, "cgroup: mkdir %s: %s", dir,
@@ -91,6 +98,7 @@ v2_create(struct pol_cg *cg, const struct pol_cg_host *host,
 	if ((rc = cgroup_mkpath(own, slice, name, cg->dir[0],
 	    POL_PATH_MAX)) != 0) {
 		cgroup_err(err, errlen, "cgroup: mkdir %s: %s", cg->dir[0],
+		    rc == -EBUSY ? "it exists and holds processes" :
 		    strerror(-rc));
 		return rc;
 	}
@@ -137,8 +145,10 @@ static bool
 v2_can(struct pol_cg *cg, struct cgroup_gaps *g, const char *limit,
     unsigned bit, const char *ctl, const char *file)
 {
+	/* Our cgroup lists what its parent delegated, not all the host has. */
 	if ((cg->ctl & bit) == 0) {
-		cgroup_gap(g, limit, "this host has no %s controller", ctl);
+		cgroup_gap(g, limit, "no %s controller was delegated to our "
+		    "cgroup", ctl);
 		return false;
 	}
 	if (!cgroup_has(cg->dir[0], file)) {

@@ -536,15 +536,15 @@ START_TEST(test_v2_degraded)
 	lim.memory_swap_max = POL_UNSET;
 	ck_assert_int_eq(pol_cg_apply(cg, &lim, false, err, sizeof(err)),
 	    -EOPNOTSUPP);
-	ck_assert_str_eq(err, "cgroup: io.weight: this host has no io "
-	    "controller");
+	ck_assert_str_eq(err, "cgroup: io.weight: no io controller was "
+	    "delegated to our cgroup");
 	ck_file(f.svc, "memory.max", "max");
 
 	lim.memory_swap_max = 0;
 	ck_assert_int_eq(pol_cg_apply(cg, &lim, true, err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "degraded: memory.swap.max (this host's memory "
-	    "controller has no memory.swap.max); io.weight (this host has no "
-	    "io controller)");
+	    "controller has no memory.swap.max); io.weight (no io controller "
+	    "was delegated to our cgroup)");
 	ck_file(f.svc, "memory.max", "134217728");
 	ck_file(f.svc, "cpu.max", "50000 100000");
 	ck_file(f.svc, "io.weight", "default 100");
