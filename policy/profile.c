@@ -21,6 +21,7 @@ struct res {
 	const struct pol_profile_src *src;	/* being applied */
 	struct pol_strv		 lower, middle;
 	bool			 degraded_set;
+	int			 nest;		/* defaults within defaults */
 	const char		*caps_file;	/* the last caps entry */
 	int			 caps_line;
 	char			*err;
@@ -60,6 +61,22 @@ var_char(int c)
  * (malloc'd).  An unset or empty VAR takes the default, or "".  Any other
  * "$" is kept as it is.  0, or -EINVAL / -ENOMEM with err set.
  */
+/* The "}" that closes the "${" before s, counting nested ones; or NULL. */
+static const char *
+brace_end(const char *s)
+{
+	int depth = 1;
+
+	for (; *s != '\0'; s++) {
+		if (s[0] == '$' && s[1] == '{') {
+			depth++;
+			s++;
+		} else if (*s == '}' && --depth == 0)
+			return s;
+	}
+	return NULL;
+}
+
 static int
 subst(struct res *r, const char *s, int line, const char *path, char **out)
 {
@@ -86,7 +103,7 @@ subst(struct res *r, const char *s, int line, const char *path, char **out)
 			continue;
 		}
 		name = p + 2;
-		if ((end = strchr(name, '}')) == NULL) {
+		if ((end = brace_end(name)) == NULL) {
 			fclose(f);
 			free(buf);
 			return rerr(r, line, "%s: \"%s\": ${ without }", path,
@@ -119,8 +136,34 @@ subst(struct res *r, const char *s, int line, const char *path, char **out)
 			val = lookup(r, name, nlen);
 		if (val != NULL && *val != '\0')
 			fputs(val, f);
-		else if (def != NULL)
-			fwrite(def, 1, dlen, f);
+		else if (def != NULL) {
+			/* A default is substituted too: ${A:-/srv/$SERVICE}. */
+			char *d, *dv;
+			int rc;
+
+			if (r->nest == 8) {
+				fclose(f);
+				free(buf);
+				return rerr(r, line, "%s: \"%s\": defaults nest "
+				    "deeper than 8", path, s);
+			}
+			if ((d = strndup(def, dlen)) == NULL) {
+				fclose(f);
+				free(buf);
+				return -ENOMEM;
+			}
+			r->nest++;
+			rc = subst(r, d, line, path, &dv);
+			r->nest--;
+			free(d);
+			if (rc != 0) {
+				fclose(f);
+				free(buf);
+				return rc;
+			}
+			fputs(dv, f);
+			free(dv);
+		}
 		p = end;
 	}
 	if (fclose(f) != 0) {
@@ -213,16 +256,19 @@ apply_ns(struct res *r, const struct pol_entry *e, enum pol_ns ns,
 	return 0;
 }
 
-/* A size or max; empty leaves it unset. */
+/* A size or max, at least min bytes; empty leaves it unset. */
 static int
 apply_size(struct res *r, const struct pol_entry *e, const char *s,
-    int64_t *v)
+    int64_t min, int64_t *v)
 {
 	if (*s == '\0')
 		*v = POL_UNSET;
 	else if (pol_parse_size(s, v) != 0)
 		return rerr(r, e->line, "%s: \"%s\" is not a size", e->key->path,
 		    s);
+	else if (*v != POL_MAX && *v < min)
+		return rerr(r, e->line, "%s: \"%s\" is below %lld bytes",
+		    e->key->path, s, (long long)min);
 	return 0;
 }
 
@@ -283,7 +329,12 @@ apply_seccomp(struct res *r, const struct pol_entry *e, const char *s)
 		sp->seccomp = POL_SC_NONE;
 	else if (*s == '/' || strncmp(s, "./", 2) == 0 ||
 	    strncmp(s, "../", 3) == 0) {
-		/* Relative to the config's directory, not the agent's cwd. */
+		/* Relative to the config's directory, not the agent's cwd;
+		   a built-in profile has none. */
+		if (*s != '/' && strcmp(r->src->file, POL_BUILTIN_FILE) == 0)
+			return rerr(r, e->line, "%s: \"%s\": a relative path "
+			    "has no config file to be relative to here; give "
+			    "it whole", e->key->path, s);
 		if (*s == '/')
 			n = snprintf(sp->seccomp_file, sizeof(sp->seccomp_file),
 			    "%s", s);
@@ -451,11 +502,11 @@ apply_value(struct res *r, const struct pol_entry *e, const char *s)
 	}
 	switch (f) {
 	case POL_F_MEM_MAX:
-		return apply_size(r, e, s, &lim->memory_max);
+		return apply_size(r, e, s, 4096, &lim->memory_max);
 	case POL_F_MEM_HIGH:
-		return apply_size(r, e, s, &lim->memory_high);
+		return apply_size(r, e, s, 4096, &lim->memory_high);
 	case POL_F_SWAP_MAX:
-		return apply_size(r, e, s, &lim->memory_swap_max);
+		return apply_size(r, e, s, 0, &lim->memory_swap_max);
 	case POL_F_CPU_WEIGHT:
 		return apply_int(r, e, s, 1, 10000, false,
 		    "a weight (1..10000)", &lim->cpu_weight);
@@ -463,8 +514,9 @@ apply_value(struct res *r, const struct pol_entry *e, const char *s)
 		return apply_int(r, e, s, 1, 10000, false,
 		    "a weight (1..10000)", &lim->io_weight);
 	case POL_F_PIDS_MAX:
-		return apply_int(r, e, s, 0, INT32_MAX, true,
-		    "a count or max", &lim->pids_max);
+		/* The kernel's PID_MAX_LIMIT is the most pids.max takes. */
+		return apply_int(r, e, s, 1, 4194304, true,
+		    "a count (1..4194304) or max", &lim->pids_max);
 	case POL_F_CPU_MAX:
 		if (*s == '\0') {
 			lim->cpu_quota_us = lim->cpu_period_us = POL_UNSET;
@@ -488,9 +540,9 @@ apply_value(struct res *r, const struct pol_entry *e, const char *s)
 			    "host", e->key->path, s);
 		return 0;
 	case POL_F_EL_MEM_SOFT:
-		return apply_size(r, e, s, &el->mem_soft);
+		return apply_size(r, e, s, 4096, &el->mem_soft);
 	case POL_F_EL_MEM_HARD:
-		return apply_size(r, e, s, &el->mem_hard);
+		return apply_size(r, e, s, 4096, &el->mem_hard);
 	case POL_F_EL_CPU_SHARES:
 		return apply_int(r, e, s, 2, 262144, false,
 		    "a count of shares (2..262144)", &el->cpu_shares);
@@ -684,9 +736,10 @@ pol_profile_resolve_env(const struct pol_config *cfg, const char *profile,
 			    r.lower.v[i - r.middle.n],
 			    strlen(r.lower.v[i - r.middle.n]),
 			    r.lower.line[i - r.middle.n]);
-		if (rc != 0)
-			snprintf(err, errlen, "out of memory");
 	}
+	/* Paths that fail for memory alone leave no message: say it. */
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
 	pol_strv_free(&r.middle);
 	pol_strv_free(&r.lower);
 	if (!r.degraded_set && cfg != NULL)

@@ -479,20 +479,26 @@ START_TEST(test_substitution)
 	    "    cgroup:\n"
 	    "      memory.max: \"${MEM:-64M}\"\n"
 	    "      memory.high: \"${HIGH}\"\n"
+	    "      memory.swap.max: \"${A:-${B:-1M}}\"\n"
 	    "      pids.max: \"${PIDS:-}\"\n"
 	    "    filesystem:\n"
 	    "      writable_paths: \"/a/$SERVICE, /b/${SERVICE}x ${DIRS}\"\n"
+	    "      read_only_paths: [\"${RO:-/srv/$SERVICE}\"]\n"
 	    "      hidden_paths: [\"${HIDE}\", /proc/$SERVICES]\n";
 	static char *const env[] = { "HIGH=32M", "DIRS=/c:/d", NULL };
 	static const char *const wr[] = { "/a/svc", "/b/svcx", "/c", "/d",
 	    NULL };
 	static const char *const hid[] = { "/proc/$SERVICES", NULL };
+	static const char *const ro[] = { "/srv/svc", NULL };
 	struct pol_config	*cfg = parse_ok(text);
 	struct pol_spec		 sp;
 
 	resolve_ok(cfg, "subst", "svc", env, &sp);
 	ck_assert_int_eq(sp.lim.memory_max, 64 * MIB);
 	ck_assert_int_eq(sp.lim.memory_high, 32 * MIB);
+	/* A default is substituted in its turn. */
+	ck_assert_int_eq(sp.lim.memory_swap_max, MIB);
+	strv_is(&sp.fs.read_only, ro);
 	/* Empty: the limit is left unset. */
 	ck_assert_int_eq(sp.lim.pids_max, POL_UNSET);
 	strv_is(&sp.fs.writable, wr);
@@ -791,7 +797,8 @@ START_TEST(test_errors)
 	    "bounding set");
 	parse_fails("profiles:\n  - name: a\n    cgroup:\n"
 	    "      pids.max: lots\n",
-	    "membrane.yaml:4: cgroup.pids.max: \"lots\" is not a count or max");
+	    "membrane.yaml:4: cgroup.pids.max: \"lots\" is not a count "
+	    "(1..4194304) or max");
 	parse_fails("profiles:\n  - name: a\n    elasticity:\n"
 	    "      cpu:\n        burst_duration: 10\n",
 	    "membrane.yaml:5: elasticity.cpu.burst_duration: \"10\" is not a "
@@ -827,7 +834,7 @@ START_TEST(test_check_service_env)
 
 	ck_assert_int_eq(pol_config_check(cfg, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "<builtin>:70: cgroup.pids.max: \"many\" is "
-	    "not a count or max (service \"db\")");
+	    "not a count (1..4194304) or max (service \"db\")");
 	pol_config_free(cfg);
 }
 END_TEST
