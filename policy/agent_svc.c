@@ -551,7 +551,7 @@ svc_notify(struct svc *s)
 		return;
 	if (rc < 0) {
 		/* The filter's last process ended: the listener hangs up. */
-		if (rc == -ECANCELED || rc == -EPIPE)
+		if (rc == -EPIPE)
 			log_debug("%s: seccomp listener closed", s->name);
 		else
 			log_warnx("%s: seccomp listener: %s", s->name,

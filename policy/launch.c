@@ -444,6 +444,15 @@ launch_child(const struct pol_launch *l, int sock)
 	    s->fs.writable.n || s->fs.volumes.n)
 		launch_die(sock, EINVAL, "filesystem: the profile's view "
 		    "needs a private mount namespace");
+	/*
+	 * The agent's supplementary groups (host gid 0 among them) would
+	 * cross into the user namespace, still checked as the host's gids
+	 * though shown as nobody: drop them while we may.
+	 */
+	if (s->ns[POL_NS_USER] != POL_NSM_SHARED &&
+	    setgroups(1, &l->gid) != 0)
+		launch_die(sock, errno, "drop the agent's groups: %s",
+		    strerror(errno));
 	if (launch_new(l, POL_NS_USER)) {
 		if (unshare(CLONE_NEWUSER) != 0)
 			launch_die(sock, errno, "new user namespace: %s",

@@ -120,8 +120,13 @@ fs_setattr(int rootfd, const char *path, uint64_t set, uint64_t clr)
 	memset(&attr, 0, sizeof(attr));
 	attr.attr_set = set;
 	attr.attr_clr = clr;
-	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-	    sizeof(attr)) != 0)
+	/*
+	 * Setting (read-only) reaches every mount below; clearing (writable)
+	 * only this one, or read-only paths and volumes beneath a writable
+	 * path would be made writable again.
+	 */
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | (set != 0 ? AT_RECURSIVE :
+	    0), &attr, sizeof(attr)) != 0)
 		rc = -errno;
 	close(fd);
 	return rc;
@@ -259,8 +264,10 @@ fs_volume(int rootfd, const char *vol, char *err, size_t errlen)
 			rc = fd;
 		*slash = '/';
 		if (rc == 0) {
+			/* Never through a link: this runs before pivot_root,
+			   where an absolute one would reach the host's files. */
 			int f = openat(fd, slash + 1, O_CREAT | O_WRONLY |
-			    O_CLOEXEC, 0644);
+			    O_NOFOLLOW | O_CLOEXEC, 0644);
 
 			rc = f < 0 ? -errno : 0;
 			if (f >= 0)

@@ -89,7 +89,13 @@ seccomp_restrict(scmp_filter_ctx ctx, char *err, size_t errlen)
 			return rc;
 	for (i = 0; i < sizeof(restrict_families) /
 	    sizeof(restrict_families[0]); i++) {
-		a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)restrict_families[i]);
+		/*
+		 * The kernel reads an int: compare the low 32 bits alone, or
+		 * a high bit set in the 64-bit register would slip past
+		 * (SCMP_A0_32 only casts the datum; the mask does it).
+		 */
+		a = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL,
+		    (scmp_datum_t)restrict_families[i]);
 		if ((rc = seccomp_rule(ctx, SCMP_ACT_NOTIFY, "socket", 1, &a,
 		    err, errlen)) != 0 ||
 		    (rc = seccomp_rule(ctx, SCMP_ACT_NOTIFY, "socketpair", 1,
@@ -314,8 +320,14 @@ pol_seccomp_answer(int notify_fd, int *nr, pid_t *pid)
 		    -EAGAIN;
 	if ((rc = seccomp_notify_alloc(&req, &resp)) != 0)
 		return rc;
-	if ((rc = seccomp_notify_receive(notify_fd, req)) != 0)
+	/*
+	 * libseccomp says -ECANCELED for any failed ioctl, a caller killed
+	 * meanwhile (ENOENT) among them; a hung-up listener polled so above.
+	 */
+	if ((rc = seccomp_notify_receive(notify_fd, req)) != 0) {
+		rc = rc == -ECANCELED ? -ENOENT : rc;
 		goto out;
+	}
 	*nr = req->data.nr;
 	*pid = (pid_t)req->pid;
 	resp->id = req->id;
@@ -330,6 +342,8 @@ pol_seccomp_answer(int notify_fd, int *nr, pid_t *pid)
 	if ((rc = seccomp_notify_respond(notify_fd, resp)) == 0 &&
 	    seccomp_glibc_own(req))
 		rc = 1;
+	else if (rc == -ECANCELED)
+		rc = -ENOENT;
 out:
 	seccomp_notify_free(req, resp);
 	return rc;

@@ -51,6 +51,9 @@ for f in CapEff CapPrm CapBnd CapAmb; do
 	check "$f is cap_net_bind_service alone ($v)" \
 	    test "$v" = 0000000000000400
 done
+# The caller's supplementary groups (root's gid 0 among them) stay out.
+v=$(echo "$out" | awk '$1 == "Groups:" { $1 = ""; print }' | xargs)
+check "its only group is its own (Groups: $v)" test "$v" = 0
 v=$(echo "$out" | awk '$1 == "NoNewPrivs:" { print $2 }')
 check "no_new_privs is set ($v)" test "$v" = 1
 v=$(echo "$out" | awk '$1 == "Seccomp:" { print $2 }')
@@ -127,6 +130,10 @@ check "rawsock on the host makes a kernel socket (the check below can fail)" \
 out=$(prun "$RAWSOCK")
 rc=$?
 check "rawsock inside is refused: EACCES ($rc, $out)" \
+    test $rc -eq 1 -a "$out" = "rawsock: Permission denied"
+out=$(prun "$RAWSOCK" --high)
+rc=$?
+check "... also with the family's upper 32 bits set ($rc, $out)" \
     test $rc -eq 1 -a "$out" = "rawsock: Permission denied"
 check "polrun reports the security event ($(last_lines "$T/prun.err"))" \
     grep -q '^polrun: security event: socket by pid [0-9]' "$T/prun.err"

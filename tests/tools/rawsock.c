@@ -1,7 +1,8 @@
 /*
  * rawsock: make a kernel AF_INET socket with syscall(), past any
  * LD_PRELOAD library, to show whether the sandbox lets the program reach
- * the kernel's network itself.  Prints "rawsock: ok" and exits 0 when the
+ * the kernel's network itself (--high: with the family's upper bits
+ * set).  Prints "rawsock: ok" and exits 0 when the
  * socket was made, else "rawsock: REASON" and exits 1.
  */
 #include "config.h"
@@ -17,11 +18,17 @@
 #include <unistd.h>
 
 int
-main(void)
+main(int argc, char *argv[])
 {
-	long	fd;
+	long	fd, family = AF_INET;
 
-	fd = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	/*
+	 * --high: bits above the int the kernel reads, as a filter that
+	 * compares all 64 would let through.
+	 */
+	if (argc > 1 && strcmp(argv[1], "--high") == 0)
+		family |= 1L << 32;
+	fd = syscall(SYS_socket, family, SOCK_STREAM, 0);
 	if (fd < 0) {
 		printf("rawsock: %s\n", strerror(errno));
 		/* Now: a sanitizer's exit-time check may end us unflushed. */
