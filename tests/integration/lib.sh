@@ -21,7 +21,18 @@ FAILS=0
 (
 	trap 'kill $s 2>/dev/null; exit 0' TERM
 	sleep "$TEST_TIMEOUT" & s=$!
-	wait $s && { echo "FAIL: timed out after $TEST_TIMEOUT s"; kill -TERM $$; }
+	wait $s || exit 0
+	echo "FAIL: timed out after $TEST_TIMEOUT s"
+	# What everything was doing, and the last words of every log.
+	echo "--- processes:"
+	ps -eo pid,ppid,stat,wchan:24,etime,args --forest |
+	    awk -v top=$$ 'NR == 1 || $2 == top || seen[$2] { seen[$1] = 1; print }'
+	for f in "$T"/*.log; do
+		[ -s "$f" ] || continue
+		echo "--- $(basename "$f") (last 20 lines):"
+		tail -n 20 "$f"
+	done
+	kill -TERM $$
 ) &
 WATCHDOG=$!
 

@@ -108,6 +108,19 @@ die(const char *what)
 	exit(2);
 }
 
+/* Has the switch hung up on us? */
+static int
+switch_gone(struct nsw_port *p)
+{
+	struct pollfd pfd = { .fd = p->sock, .events = POLLIN };
+	char c;
+
+	if (poll(&pfd, 1, 0) <= 0)
+		return 0;
+	return recv(p->sock, &c, 1, MSG_DONTWAIT | MSG_PEEK) == 0 ||
+	    (pfd.revents & (POLLHUP | POLLERR));
+}
+
 static uint64_t g_seq_start;
 
 static int
@@ -131,6 +144,12 @@ do_send(struct nsw_port *p, const uint8_t from[6], const uint8_t to[6],
 		put_be(h->sum, probe_sum(f + sizeof(*h), size - sizeof(*h)), 4);
 		while ((rc = nsw_port_send(p, f, size)) == -ENOBUFS) {
 			nsw_port_flush(p);
+			if (switch_gone(p)) {
+				fprintf(stderr, "swprobe: the switch hung up "
+				    "after %llu frames\n",
+				    (unsigned long long)(seq - g_seq_start));
+				return 1;
+			}
 			usleep(50);
 		}
 		if (rc < 0) {
@@ -142,8 +161,14 @@ do_send(struct nsw_port *p, const uint8_t from[6], const uint8_t to[6],
 	}
 	nsw_port_flush(p);
 	/* Wait until the switch has taken every frame. */
-	while (ion_ring_space(&p->tx) < (int64_t)p->layout.ring_slots)
+	while (ion_ring_space(&p->tx) < (int64_t)p->layout.ring_slots) {
+		if (switch_gone(p)) {
+			fprintf(stderr, "swprobe: the switch hung up before "
+			    "taking every frame\n");
+			return 1;
+		}
 		usleep(100);
+	}
 	printf("sent %llu\n", (unsigned long long)count);
 	return 0;
 }
@@ -163,19 +188,6 @@ probe_attach(struct nsw_port *p, char *reason, size_t len)
 	if (rc == 0 && g_addrs.n_ip4 > 0)
 		rc = nsw_port_addrs(p, &g_addrs);
 	return rc;
-}
-
-/* Has the switch hung up on us? */
-static int
-switch_gone(struct nsw_port *p)
-{
-	struct pollfd pfd = { .fd = p->sock, .events = POLLIN };
-	char c;
-
-	if (poll(&pfd, 1, 0) <= 0)
-		return 0;
-	return recv(p->sock, &c, 1, MSG_DONTWAIT | MSG_PEEK) == 0 ||
-	    (pfd.revents & (POLLHUP | POLLERR));
 }
 
 static int
