@@ -5,7 +5,7 @@
 # nothing.
 #
 #   bench/preload [--reps N] [--paths "kernel membrane pasta"] [--duration S]
-#                                                                 (as root)
+#                 [--programs "sockperf iperf3 nginx"]            (as root)
 #
 # The kernel peer (10.199.0.1) is in one namespace; across a veth, another
 # holds the switch (AF_XDP uplink), the stack (10.199.0.10) and the
@@ -17,7 +17,7 @@
 #             (its sockets there, as 10.199.0.2; servers through its
 #             forwarded port 8081)
 # The program runs on CPU 0; the stack, the switch, pasta and the peer on
-# CPU 1 (SWITCH_CPU, PEER_CPU move them).  Each figure is the median of
+# CPU 1 (STACK_CPU, SWITCH_CPU, PEER_CPU move them).  Each figure is the median of
 # --reps runs (default 3), the paths taken in turn within each.
 #
 #   sockperf  pp --tcp, 64 B, --duration s (5): latency p50 and p99
@@ -34,13 +34,16 @@ LIB=$build/preload/.libs/libmembrane.so
 REPS=3
 DUR=5
 PATHS="kernel membrane pasta"
+PROGS="sockperf iperf3 nginx"
 : "${PEER_CPU:=1}"
 : "${SWITCH_CPU:=1}"
+: "${STACK_CPU:=1}"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--reps) REPS=${2:?}; shift 2 ;;
 	--paths) PATHS=${2:?}; shift 2 ;;
 	--duration) DUR=${2:?}; shift 2 ;;
+	--programs) PROGS=${2:?}; shift 2 ;;
 	-h|--help) sed -n '2,26s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench/preload: unknown option $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -50,7 +53,13 @@ for p in $PATHS; do
 	*) echo "bench/preload: unknown path $p (kernel, membrane, pasta)" >&2; exit 2 ;;
 	esac
 done
+for p in $PROGS; do
+	case $p in sockperf|iperf3|nginx) ;;
+	*) echo "bench/preload: unknown program $p (sockperf, iperf3, nginx)" >&2; exit 2 ;;
+	esac
+done
 has() { case " $PATHS " in *" $1 "*) return 0 ;; esac; return 1; }
+runs() { case " $PROGS " in *" $1 "*) return 0 ;; esac; return 1; }
 [ "$(id -u)" = 0 ] || { echo "bench/preload: run as root (network namespaces, XDP)" >&2; exit 1; }
 if has membrane; then
 	for x in "$SWITCH" "$STACK" "$LIB"; do
@@ -132,7 +141,7 @@ if has membrane; then
 		"$SWITCH" --stats --ctl "$CTL" >/dev/null 2>&1 && break
 		sleep 0.1
 	done
-	ip netns exec $SNS taskset -c 1 "$STACK" --name web --switch "$CTL" \
+	ip netns exec $SNS taskset -c "$STACK_CPU" "$STACK" --name web --switch "$CTL" \
 	    --bus "$T/bus" --endpoint "$EP" --address 10.199.0.10/24 \
 	    --gateway 10.199.0.1 --sock-buffer 1M ${STACK_ARGS:-} 2>"$T/stack.log" &
 	STPID=$!
@@ -366,11 +375,9 @@ for r in $(seq "$REPS"); do
 			for f in sockperf iperf3 nginx; do echo "pasta did not start" >"$T/pasta.na.$f"; done
 			continue
 		fi
-		run_sockperf $path
-		pasta_lived sockperf
-		run_iperf3 $path
-		pasta_lived iperf3
-		run_nginx $path
+		runs sockperf && { run_sockperf $path; pasta_lived sockperf; }
+		runs iperf3 && { run_iperf3 $path; pasta_lived iperf3; }
+		runs nginx && run_nginx $path
 	done
 done
 has membrane && ! kill -0 $STPID 2>/dev/null &&
@@ -410,7 +417,7 @@ has kernel &&
 printf '  kernel:   the program on the kernel TCP of %s (10.199.0.2), CPU 0\n' "$SNS"
 has membrane && {
 printf '  membrane: the program in %s (loopback only) with LD_PRELOAD=libmembrane.so, CPU 0;\n' "$ANS"
-printf '            membrane-stack (10.199.0.10) in %s, CPU 1; membrane-switch (AF_XDP on the veth), CPU %s\n' "$SNS" "$SWITCH_CPU"
+printf '            membrane-stack (10.199.0.10) in %s, CPU %s; membrane-switch (AF_XDP on the veth), CPU %s\n' "$SNS" "$STACK_CPU" "$SWITCH_CPU"
 }
 if has pasta; then
 printf '  pasta:    the program in %s, CPU 0; pasta in %s (its sockets as 10.199.0.2,\n' "$QNS" "$SNS"
@@ -421,11 +428,11 @@ fi
 printf '  (%s CPUs, shared: figures vary from run to run)\n\n' "$(nproc)"
 {
 	printf '\tkernel\tmembrane\tpasta\tmembrane/kernel\tmembrane/pasta\n'
-	row "sockperf pp 64 B p50 (us)" p50 sockperf
-	row "sockperf pp 64 B p99 (us)" p99 sockperf
-	row "iperf3 1 stream (Gbit/s)" gbps iperf3
-	row "nginx keep-alive (req/s)" keepalive nginx
-	row "nginx conn close (req/s)" close nginx
+	runs sockperf && row "sockperf pp 64 B p50 (us)" p50 sockperf
+	runs sockperf && row "sockperf pp 64 B p99 (us)" p99 sockperf
+	runs iperf3 && row "iperf3 1 stream (Gbit/s)" gbps iperf3
+	runs nginx && row "nginx keep-alive (req/s)" keepalive nginx
+	runs nginx && row "nginx conn close (req/s)" close nginx
 } | awk -F '\t' '
 	{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } }
 	END {

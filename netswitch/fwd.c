@@ -386,10 +386,15 @@ fwd_pending(struct port_set *set)
 	return false;
 }
 
-/* Sleep until a port or the uplink has work, or timeout_ms passes. */
+/*
+ * Sleep until a port or the uplink has work, or timeout_ms passes.  Called
+ * after the loop's quiescent state, so the set the loop read may be gone
+ * (its ports unmapped): only a fresh snapshot is ours to arm.
+ */
 static void
-fwd_sleep(struct sw *sw, struct port_set *set, int epfd, int timeout_ms)
+fwd_sleep(struct sw *sw, int epfd, int timeout_ms)
 {
+	struct port_set		*set = rcu_dereference(sw->ports);
 	struct epoll_event	ev[4];
 	uint64_t		v;
 	uint32_t		i;
@@ -503,7 +508,7 @@ fwd_main(void *arg)
 			continue;
 		}
 		/* Frames held by the fault injector fall due on their own. */
-		fwd_sleep(sw, set, epfd, fault_pending(&sw->fault_in) ||
+		fwd_sleep(sw, epfd, fault_pending(&sw->fault_in) ||
 		    fault_pending(&sw->fault_out) ? 1 : timeout_ms);
 		idle = 0;
 	}

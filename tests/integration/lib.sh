@@ -118,11 +118,12 @@ finish() {
 		exit 0
 	fi
 	echo "$FAILS failed"
-	# The agent's view of what went wrong, for the log of the test.
-	if [ -s "$T/agent.log" ]; then
-		echo "--- the agent's log (last 40 lines):"
-		tail -n 40 "$T/agent.log"
-	fi
+	# The daemons' view of what went wrong, for the log of the test.
+	for f in "$T"/*.log; do
+		[ -s "$f" ] || continue
+		echo "--- $(basename "$f") (last 40 lines):"
+		tail -n 40 "$f"
+	done
 	exit 1
 }
 
