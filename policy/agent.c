@@ -153,10 +153,15 @@ on_signal(void)
 			log_info("signal %u: stopping", si.ssi_signo);
 			agent.quit = true;
 			break;
-		case SIGHUP:
-			log_info("SIGHUP: a new config needs a restart of the "
-			    "agent; nothing changed");
+		case SIGHUP: {
+			char msg[POL_ERR_MAX + 64];
+
+			if (agent_reload(msg, sizeof(msg)) == 0)
+				log_info("SIGHUP: %s", msg);
+			else
+				log_warnx("SIGHUP: %s", msg);
 			break;
+		}
 		}
 	}
 }
@@ -240,7 +245,7 @@ main(int argc, char **argv)
 		case 'K': agent.stack_bin = optarg; break;
 		case 'X': agent.xdp_prog = optarg; break;
 		case 'P': agent.preload = optarg; break;
-		case 'D': agent.degraded_ok = true; break;
+		case 'D': agent.degraded_flag = true; break;
 		case 'f': fg = 1; break;
 		case 'v': verbose++; break;
 		case 'h':
@@ -271,7 +276,7 @@ main(int argc, char **argv)
 	    agent.cfg->run_dir, "/run/membrane");
 	path_default(agent.ctl_path, sizeof(agent.ctl_path), sock, NULL,
 	    POL_CTL_PATH);
-	agent.degraded_ok = agent.degraded_ok || agent.cfg->degraded_ok;
+	agent.degraded_ok = agent.degraded_flag || agent.cfg->degraded_ok;
 	if (pol_cg_host_detect(&agent.cg_host, NULL, NULL, agent.cg_why,
 	    sizeof(agent.cg_why)) == 0)
 		agent.cg_ok = true;

@@ -68,29 +68,48 @@ daemon_add(enum daemon_kind kind, const char *name)
 }
 
 /* The uids a membrane's stack lets attach: root, nobody, its services'. */
-static void
-allow_uids(struct argv_b *a, const struct pol_membrane *mb)
+void
+daemon_allowed_uids(const struct pol_config *cfg,
+    const struct pol_membrane *mb, char *buf, size_t size)
 {
-	char	 buf[1024];
 	size_t	 i, len;
 
-	len = (size_t)snprintf(buf, sizeof(buf), "0,65534");
-	for (i = 0; i < mb->nuids && len < sizeof(buf) - 16; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, ",%u",
+	len = (size_t)snprintf(buf, size, "0,65534");
+	for (i = 0; i < mb->nuids && len < size - 16; i++)
+		len += (size_t)snprintf(buf + len, size - len, ",%u",
 		    (unsigned)mb->uids[i]);
-	for (i = 0; i < agent.cfg->nservices && len < sizeof(buf) - 16; i++) {
-		const struct pol_service *s = &agent.cfg->services[i];
+	for (i = 0; i < cfg->nservices && len < size - 16; i++) {
+		const struct pol_service *s = &cfg->services[i];
 		uid_t uid;
 		gid_t gid;
 
 		if (strcmp(s->membrane, mb->name) != 0 ||
 		    svc_user(s->user, &uid, &gid) < 0)
 			continue;
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, ",%u",
+		len += (size_t)snprintf(buf + len, size - len, ",%u",
 		    (unsigned)uid);
 	}
+}
+
+static void
+allow_uids(struct argv_b *a, const struct pol_membrane *mb)
+{
+	char buf[1024];
+
+	daemon_allowed_uids(agent.cfg, mb, buf, sizeof(buf));
 	argv_add(a, "--allow-uid");
 	argv_add(a, buf);
+}
+
+/* A reloaded config holds the same membranes: point at its copies. */
+void
+daemon_reconfig(const struct pol_config *cfg)
+{
+	unsigned i;
+
+	for (i = 0; i < agent.ndaemons; i++)
+		agent.daemons[i].mb = pol_config_membrane(cfg,
+		    agent.daemons[i].mb->name);
 }
 
 int

@@ -865,6 +865,25 @@ op_stop(struct client *c, int argc, char **argv)
 	return 0;
 }
 
+/* reload: the config file again (as SIGHUP does), with the outcome. */
+static int
+op_reload(struct client *c, int argc, char **argv)
+{
+	char msg[POL_ERR_MAX + 64];
+
+	(void)argv;
+	if (argc != 1)
+		return ops_bad(c, "reload", "takes no arguments");
+	if (agent_reload(msg, sizeof(msg)) < 0) {
+		log_warnx("reload: %s", msg);
+		ctl_err(c, "%s\n", msg);
+		return 1;
+	}
+	log_info("reload: %s", msg);
+	ctl_out(c, "%s\n", msg);
+	return 0;
+}
+
 int
 ops_dispatch(struct client *c, int argc, char **argv, int fds[3], int nfds)
 {
@@ -888,6 +907,8 @@ ops_dispatch(struct client *c, int argc, char **argv, int fds[3], int nfds)
 		return op_transition(c, argc, argv);
 	if (strcmp(v, "stop") == 0)
 		return op_stop(c, argc, argv);
+	if (strcmp(v, "reload") == 0)
+		return op_reload(c, argc, argv);
 	ctl_err(c, "unknown command \"%s\"\n", v);
 	return 2;
 }

@@ -90,6 +90,9 @@ struct svc {
 	uint64_t		 h_err, h_seg;	/* health counters then */
 	bool			 h_valid;
 	enum pol_rupture	 rupture;
+	/* from the config file; what a reload does with it once it ends */
+	bool			 configured;
+	enum { SVC_KEEP, SVC_REMOVE, SVC_REPLACE } retire;
 };
 
 struct client {
@@ -107,6 +110,7 @@ struct agent {
 	char			 run_dir[AGENT_DIR_MAX];
 	const char		*switch_bin, *stack_bin, *xdp_prog, *preload;
 	bool			 degraded_ok;
+	bool			 degraded_flag;	/* --allow-degraded */
 	struct pol_cg_host	 cg_host;
 	bool			 cg_ok;
 	char			 cg_why[POL_ERR_MAX];
@@ -137,6 +141,9 @@ bool	 daemon_reaped(pid_t pid, int status);
 void	 daemon_stop_all(void);
 struct daemon *daemon_stack(const char *membrane);
 void	 daemon_list(FILE *out, bool json);
+void	 daemon_allowed_uids(const struct pol_config *,
+	     const struct pol_membrane *, char *buf, size_t size);
+void	 daemon_reconfig(const struct pol_config *);
 
 /* agent_svc.c */
 struct svc *svc_find(const char *name);
@@ -156,7 +163,12 @@ void	 svc_rupture(struct svc *, enum pol_rupture, const char *why);
 void	 svc_descendants(pid_t pid, pid_t *out, size_t *n, size_t max);
 const char *svc_state_name(enum svc_state);
 int	 svc_start_config(void);
+struct svc *svc_from_config(const struct pol_service *);
 int	 svc_user(const char *user, uid_t *uid, gid_t *gid);
+
+/* agent_reload.c */
+int	 agent_reload(char *msg, size_t msglen);
+void	 svc_retired(struct svc *);
 
 /* agent_ctl.c */
 int	 ctl_listen(void);

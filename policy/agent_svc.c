@@ -469,6 +469,11 @@ svc_reaped(pid_t pid, int status)
 		ctl_run_ended(s);
 		return true;
 	}
+	/* A reload removed or changed it: it goes, or comes back anew. */
+	if (s->retire != SVC_KEEP) {
+		svc_retired(s);
+		return true;
+	}
 	if (s->state != SVC_RUNNING)
 		return true;
 	/* A supervised service is kept running. */
@@ -597,27 +602,32 @@ svc_descendants(pid_t pid, pid_t *out, size_t *n, size_t max)
 	}
 }
 
+/* A service of the config, to be started by the loop; NULL if it cannot. */
+struct svc *
+svc_from_config(const struct pol_service *ps)
+{
+	struct svc	*s;
+	char		 err[POL_ERR_MAX];
+
+	if ((s = svc_new(ps->name, ps->profile, ps->membrane, ps->command.v,
+	    ps->environment.v, ps->user, err, sizeof(err))) == NULL) {
+		log_warnx("service %s: %s", ps->name, err);
+		return NULL;
+	}
+	s->configured = true;
+	/* Started by the loop, once its membrane had a moment. */
+	s->state = SVC_BACKOFF;
+	s->next_start = agent_now() + (ps->membrane[0] != '\0' ? 500 : 0);
+	return s;
+}
+
 int
 svc_start_config(void)
 {
 	size_t	i;
-	char	err[POL_ERR_MAX];
 
-	for (i = 0; i < agent.cfg->nservices; i++) {
-		const struct pol_service *ps = &agent.cfg->services[i];
-		struct svc *s;
-
-		if ((s = svc_new(ps->name, ps->profile, ps->membrane,
-		    ps->command.v, ps->environment.v, ps->user, err,
-		    sizeof(err))) == NULL) {
-			log_warnx("service %s: %s", ps->name, err);
-			continue;
-		}
-		/* Started by the loop, once its membrane had a moment. */
-		s->state = SVC_BACKOFF;
-		s->next_start = agent_now() + (ps->membrane[0] != '\0' ?
-		    500 : 0);
-	}
+	for (i = 0; i < agent.cfg->nservices; i++)
+		(void)svc_from_config(&agent.cfg->services[i]);
 	return 0;
 }
 

@@ -39,6 +39,9 @@ static const char usage_text[] =
 "  transition NAME --from PROFILE --to PROFILE\n"
 "                            apply another profile to a running service\n"
 "  stop NAME                 stop a service\n"
+"  reload                    read the agent's config file again: new\n"
+"                            services start, changed ones restart,\n"
+"                            removed ones stop (as SIGHUP does)\n"
 "\n"
 "  OPTIONS of run and create: --profile P (default photon), --membrane M,\n"
 "  --user U, --env KEY=VALUE (repeatable), --name NAME (run)\n"
@@ -229,7 +232,7 @@ main(int argc, char **argv)
 	};
 	static const char *const verbs[] = { "run", "create", "list",
 	    "inspect", "stretch", "contract", "rupture", "transition", "stop",
-	    NULL };
+	    "reload", NULL };
 	const char	*path = getenv("MEMBRANE_AGENT_SOCKET");
 	int		 ch, i;
 
