@@ -88,12 +88,12 @@ nsw_port_attach(struct nsw_port *p, const char *ctl_path,
 		p->sock = p->efd_stack = p->efd_switch = p->region.fd = -1;
 		return sock;
 	}
-	return nsw_port_attach_sock(p, sock, mac, name, reason, reasonlen);
+	return nsw_port_attach_sock(p, sock, mac, name, 0, reason, reasonlen);
 }
 
 int
 nsw_port_attach_sock(struct nsw_port *p, int sock, const uint8_t mac[6],
-    const char *name, char *reason, size_t reasonlen)
+    const char *name, unsigned mtu, char *reason, size_t reasonlen)
 {
 	union {
 		struct nsw_attached	ok;
@@ -114,6 +114,7 @@ nsw_port_attach_sock(struct nsw_port *p, int sock, const uint8_t mac[6],
 	memset(&req, 0, sizeof(req));
 	nsw_hdr_init(&req.hdr, NSW_MSG_ATTACH, sizeof(req), 1);
 	memcpy(req.mac, mac, 6);
+	req.mtu = (uint16_t)(mtu <= NSW_MTU_MAX ? mtu : NSW_MTU_MAX + 1);
 	snprintf(req.name, sizeof(req.name), "%s", name != NULL ? name : "");
 	if (send(p->sock, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req)) {
 		err = -errno;
@@ -149,6 +150,14 @@ nsw_port_attach_sock(struct nsw_port *p, int sock, const uint8_t mac[6],
 	}
 	p->port_id = ans.ok.port_id;
 	p->layout = ans.ok.layout;
+	p->mtu = ans.ok.mtu != 0 ? ans.ok.mtu : NSW_MTU_DEFAULT;
+	if (p->mtu < NSW_MTU_MIN || p->mtu > NSW_MTU_MAX ||
+	    p->mtu + NSW_FRAME_HDR > p->layout.buf_size) {
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+		err = -EPROTO;
+		goto fail;
+	}
 	p->efd_stack = fds[1];
 	p->efd_switch = fds[2];
 	if ((err = ion_region_map(&p->region, fds[0])) != 0) {

@@ -186,7 +186,7 @@ ctl_attach(struct sw *sw, struct client *c, const struct nsw_attach *m)
 	struct port_set	*next;
 	struct port	*p;
 	char		 name[NSW_NAME_MAX];
-	unsigned	 i;
+	unsigned	 i, mtu;
 	int		 err;
 
 	if (c->port != NULL) {
@@ -210,12 +210,19 @@ ctl_attach(struct sw *sw, struct client *c, const struct nsw_attach *m)
 		    ctl_mac(m->mac), p->id, p->name);
 		return -1;
 	}
+	mtu = m->mtu != 0 ? m->mtu : sw->mtu;
+	if (mtu < NSW_MTU_MIN || mtu > sw->mtu) {
+		ctl_error(c->sock, m->hdr.seq, EMSGSIZE, "MTU %u is not from "
+		    "%u to the switch's %u", mtu, NSW_MTU_MIN, sw->mtu);
+		return -1;
+	}
 	if (sw->ports->n >= SW_MAX_PORTS) {
 		ctl_error(c->sock, m->hdr.seq, ENOSPC,
 		    "the switch has its maximum of %d ports", SW_MAX_PORTS);
 		return -1;
 	}
-	if ((p = port_create(sw, m->mac, name, c->sock, c->pid, &err)) == NULL) {
+	if ((p = port_create(sw, m->mac, name, mtu, c->sock, c->pid,
+	    &err)) == NULL) {
 		ctl_error(c->sock, m->hdr.seq, -err, "cannot create the port: %s",
 		    strerror(-err));
 		return -1;
@@ -235,8 +242,8 @@ ctl_attach(struct sw *sw, struct client *c, const struct nsw_attach *m)
 	}
 	c->port = p;
 	ctl_publish(sw, next);
-	log_info("port %u (%s, %s) attached by pid %ld", p->id, p->name,
-	    ctl_mac(p->mac), (long)c->pid);
+	log_info("port %u (%s, %s) attached by pid %ld, MTU %u", p->id,
+	    p->name, ctl_mac(p->mac), (long)c->pid, p->mtu);
 	return 0;
 }
 

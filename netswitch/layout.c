@@ -13,7 +13,7 @@ layout_align(uint64_t v, uint64_t a)
 }
 
 void
-nsw_layout_compute(struct nsw_layout *l, uint32_t nbufs)
+nsw_layout_compute(struct nsw_layout *l, uint32_t nbufs, uint32_t buf_size)
 {
 	uint64_t	off = 0;
 	size_t		ring = ion_ring_memsize(NSW_RING_SLOTS,
@@ -21,7 +21,7 @@ nsw_layout_compute(struct nsw_layout *l, uint32_t nbufs)
 
 	memset(l, 0, sizeof(*l));
 	l->ring_slots = NSW_RING_SLOTS;
-	l->buf_size = NSW_BUF_SIZE;
+	l->buf_size = buf_size;
 	l->rx_nbufs = nbufs;
 	l->tx_nbufs = nbufs;
 	l->bell_stack = off;
@@ -37,9 +37,9 @@ nsw_layout_compute(struct nsw_layout *l, uint32_t nbufs)
 	l->done = off;
 	off = layout_align(off + ring, 4096);
 	l->rx_bufs = off;
-	off += (uint64_t)nbufs * NSW_BUF_SIZE;
+	off += (uint64_t)nbufs * buf_size;
 	l->tx_bufs = off;
-	off += (uint64_t)nbufs * NSW_BUF_SIZE;
+	off += (uint64_t)nbufs * buf_size;
 	l->region_size = layout_align(off, 4096);
 }
 
@@ -55,7 +55,8 @@ nsw_layout_check(const struct nsw_layout *l, size_t size)
 {
 	uint64_t ring;
 
-	if (l->region_size != size || l->buf_size != NSW_BUF_SIZE ||
+	if (l->region_size != size || l->buf_size < NSW_BUF_SIZE ||
+	    l->buf_size > NSW_BUF_SIZE_MAX || l->buf_size % 64 != 0 ||
 	    l->ring_slots == 0 || l->ring_slots > ION_RING_MAX_COUNT ||
 	    l->rx_nbufs == 0 || l->tx_nbufs == 0 ||
 	    l->rx_nbufs > (1u << 20) || l->tx_nbufs > (1u << 20))

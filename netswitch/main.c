@@ -30,6 +30,8 @@ usage(FILE *f)
 "  -c, --ctl PATH        control socket (default " NSW_CTL_PATH_DEFAULT ")\n"
 "  -b, --bufs N          frame buffers per direction per port (default 1024)\n"
 "  -s, --spin-us N       busy-poll this long before sleeping (default 50)\n"
+"  -m, --mtu N           the largest MTU a port may have, 576 to 9000\n"
+"                        (default: the uplink's; 1500 without one)\n"
 "      --xdp-prog FILE   the XDP object for af_xdp (default " MEMBRANE_XDP_OBJ ")\n"
 "      --fault-in SPEC   faults on frames from the wire: drop=P,dup=P,\n"
 "                        reorder=P,corrupt=P,delay=MS (P from 0 to 1)\n"
@@ -66,6 +68,7 @@ main(int argc, char *argv[])
 		{ "ctl",	required_argument,	NULL, 'c' },
 		{ "bufs",	required_argument,	NULL, 'b' },
 		{ "spin-us",	required_argument,	NULL, 's' },
+		{ "mtu",	required_argument,	NULL, 'm' },
 		{ "stats",	no_argument,		NULL, 'S' },
 		{ "xdp-prog",	required_argument,	NULL, 'X' },
 		{ "fault-in",	required_argument,	NULL, 'I' },
@@ -84,6 +87,7 @@ main(int argc, char *argv[])
 	char		 err[256];
 	pthread_t	 fwd;
 	sigset_t	 mask;
+	unsigned	 mtu = 0;
 	int		 ch, stats = 0, verbose = 0, lsock, rc;
 
 	memset(&sw, 0, sizeof(sw));
@@ -91,7 +95,7 @@ main(int argc, char *argv[])
 	memset(&fout, 0, sizeof(fout));
 	sw.nbufs = 1024;
 	sw.spin_ns = 50000;
-	while ((ch = getopt_long(argc, argv, "u:c:b:s:vhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "u:c:b:s:m:vhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'u': spec = optarg; break;
 		case 'c': ctl = optarg; break;
@@ -107,6 +111,10 @@ main(int argc, char *argv[])
 		case 's':
 			sw.spin_ns = parse_num("--spin-us", optarg, 0,
 			    1000000) * 1000;
+			break;
+		case 'm':
+			mtu = (unsigned)parse_num("--mtu", optarg, NSW_MTU_MIN,
+			    NSW_MTU_MAX);
 			break;
 		case 'S': stats = 1; break;
 		case 'X': xdp_obj = optarg; break;
@@ -146,9 +154,10 @@ main(int argc, char *argv[])
 	/* 1. Acquire: the uplink first, while we hold the privileges. */
 	if (priv_check(spec, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	sw.up = uplink_open(spec, xdp_obj, err, sizeof(err));
+	sw.up = uplink_open(spec, xdp_obj, mtu, err, sizeof(err));
 	if (sw.up == NULL && err[0] != '\0')
 		fatalx("%s", err);
+	sw.mtu = uplink_mtu(sw.up, mtu);
 	if (fault_init(&sw.fault_in, &fin, seed) != 0 ||
 	    fault_init(&sw.fault_out, &fout, seed + 1) != 0)
 		fatalx("fault injection: out of memory");
@@ -182,7 +191,8 @@ main(int argc, char *argv[])
 		errno = rc;
 		fatal("pthread_create");
 	}
-	log_info("up: uplink %s, control socket %s", spec, ctl);
+	log_info("up: uplink %s, MTU %u, control socket %s", spec, sw.mtu,
+	    ctl);
 	ctl_serve(&sw, lsock);
 
 	atomic_store(&sw.stop, true);

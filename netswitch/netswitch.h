@@ -35,9 +35,17 @@
 #define NSW_MAGIC		0x4d425357u	/* "MBSW" */
 #define NSW_VERSION		1u
 
-#define NSW_BUF_SIZE		2048u	/* bytes per frame buffer */
+#define NSW_BUF_SIZE		2048u	/* bytes per frame buffer, at least */
 #define NSW_FRAME_MIN		60u	/* Ethernet minimum, without FCS */
-#define NSW_FRAME_MAX		1518u	/* 1500 MTU + header + VLAN tag */
+#define NSW_FRAME_HDR		18u	/* Ethernet header and a VLAN tag */
+#define NSW_MTU_DEFAULT		1500u
+#define NSW_MTU_MIN		576u
+#define NSW_MTU_MAX		9000u	/* jumbo frames */
+#define NSW_FRAME_MAX		(NSW_MTU_MAX + NSW_FRAME_HDR)
+/* A port's frame buffers: 2 KiB up to a 1500-byte MTU, whole KiB above. */
+#define NSW_BUF_FOR_MTU(m)	((m) + NSW_FRAME_HDR <= NSW_BUF_SIZE ? \
+				 NSW_BUF_SIZE : ((m) + NSW_FRAME_HDR + 1023u) & ~1023u)
+#define NSW_BUF_SIZE_MAX	NSW_BUF_FOR_MTU(NSW_MTU_MAX)
 #define NSW_RING_SLOTS		1024u	/* descriptors per ring */
 #define NSW_NAME_MAX		32u	/* port name, NUL included */
 #define NSW_MAX_ADDRS		16u	/* addresses a stack may register */
@@ -74,7 +82,7 @@ struct nsw_hdr {
 struct nsw_attach {
 	struct nsw_hdr	hdr;
 	uint8_t		mac[6];
-	uint16_t	mtu;		/* 0: 1500 */
+	uint16_t	mtu;		/* 0: the switch's */
 	char		name[NSW_NAME_MAX];
 };
 
@@ -96,7 +104,7 @@ struct nsw_layout {
 struct nsw_attached {
 	struct nsw_hdr		hdr;
 	uint32_t		port_id;
-	uint32_t		pad;
+	uint32_t		mtu;		/* the port's; 0 (older): 1500 */
 	struct nsw_layout	layout;
 };
 
@@ -155,6 +163,7 @@ struct nsw_port {
 	uint32_t		 tx_nfree;
 	struct nsw_desc		 tx_pend[32];	/* sent, not yet published */
 	uint32_t		 tx_npend;
+	uint32_t		 mtu;		/* what the switch carries for us */
 };
 
 /*
@@ -166,9 +175,12 @@ struct nsw_port {
 int	nsw_port_attach(struct nsw_port *p, const char *ctl_path,
 	    const uint8_t mac[6], const char *name, char *reason,
 	    size_t reasonlen);
-/* The same over a socket already connected to the switch (taken over). */
+/*
+ * The same over a socket already connected to the switch (taken over),
+ * asking for an MTU (0: the switch's own); p->mtu says what was granted.
+ */
 int	nsw_port_attach_sock(struct nsw_port *p, int sock, const uint8_t mac[6],
-	    const char *name, char *reason, size_t reasonlen);
+	    const char *name, unsigned mtu, char *reason, size_t reasonlen);
 /* Close the control socket and unmap; the switch detaches the port. */
 void	nsw_port_detach(struct nsw_port *p);
 
@@ -203,7 +215,8 @@ int	nsw_port_wait(struct nsw_port *p, int timeout_ms);
 int	nsw_port_addrs(struct nsw_port *p, const struct nsw_addrs *a);
 
 /* Layout of a port region with nbufs buffers in each pool. */
-void	nsw_layout_compute(struct nsw_layout *l, uint32_t nbufs);
+void	nsw_layout_compute(struct nsw_layout *l, uint32_t nbufs,
+	    uint32_t buf_size);
 /* Check a layout received from the switch against the mapped size. */
 int	nsw_layout_check(const struct nsw_layout *l, size_t region_size);
 

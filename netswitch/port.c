@@ -44,8 +44,8 @@ port_bell(struct port *p, struct ion_bell *b, uint64_t off, int efd,
 }
 
 struct port *
-port_create(struct sw *sw, const uint8_t mac[6], const char *name, int sock,
-    pid_t pid, int *errp)
+port_create(struct sw *sw, const uint8_t mac[6], const char *name,
+    uint32_t mtu, int sock, pid_t pid, int *errp)
 {
 	struct port	*p;
 	struct nsw_layout *l;
@@ -62,9 +62,10 @@ port_create(struct sw *sw, const uint8_t mac[6], const char *name, int sock,
 	p->region.fd = -1;
 	memcpy(p->mac, mac, 6);
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	p->frame_max = NSW_FRAME_MAX;
+	p->mtu = mtu;
+	p->frame_max = mtu + NSW_FRAME_HDR;
 	l = &p->layout;
-	nsw_layout_compute(l, sw->nbufs);
+	nsw_layout_compute(l, sw->nbufs, NSW_BUF_FOR_MTU(mtu));
 	if ((err = ion_region_create(&p->region, "membrane-port",
 	    l->region_size)) != 0)
 		goto fail;
@@ -109,6 +110,7 @@ port_send_attached(struct port *p, int efd_switch)
 	memset(&m, 0, sizeof(m));
 	nsw_hdr_init(&m.hdr, NSW_MSG_ATTACHED, sizeof(m), 1);
 	m.port_id = p->id;
+	m.mtu = p->mtu;
 	m.layout = p->layout;
 	fds[0] = p->region.fd;
 	fds[1] = p->efd_stack;

@@ -38,6 +38,7 @@ struct port {
 	struct ion_bell		 bell_stack;	/* we ring */
 	struct ion_bell		 bell_switch;	/* we arm */
 	int			 efd_stack;
+	uint32_t		 mtu;
 	uint32_t		 frame_max;	/* MTU + header + VLAN tag */
 	struct nsw_addrs	 addrs;		/* control thread only */
 	/* Data thread only: */
@@ -100,6 +101,8 @@ struct uplink_ops {
 struct uplink {
 	const struct uplink_ops	*ops;
 	void			*priv;
+	uint32_t		 mtu;		/* the link's, as the backend found it */
+	uint32_t		 mtu_max;	/* the largest the backend carries */
 	struct sw_counters	 c;
 };
 
@@ -132,6 +135,7 @@ struct sw {
 	struct uplink		*up;		/* NULL for "none" */
 	int			 efd_switch;	/* wakes the data thread */
 	uint32_t		 nbufs;		/* per pool per port */
+	uint32_t		 mtu;		/* the most a port may have */
 	uint64_t		 spin_ns;
 	struct fault_q		 fault_in;	/* frames from the wire */
 	struct fault_q		 fault_out;	/* frames from the stacks */
@@ -140,7 +144,7 @@ struct sw {
 
 /* port.c */
 struct port	*port_create(struct sw *, const uint8_t mac[6], const char *,
-		    int sock, pid_t pid, int *err);
+		    uint32_t mtu, int sock, pid_t pid, int *err);
 int		 port_send_attached(struct port *, int efd_switch);
 void		 port_destroy(struct port *);
 void		 counters_read(const struct sw_counters *, struct nsw_counters *);
@@ -174,8 +178,9 @@ int		 priv_check(const char *spec, char *err, size_t errlen);
 void		 priv_drop(bool keep_admin);
 
 /* uplink.c */
-struct uplink	*uplink_open(const char *spec, const char *xdp_obj, char *err,
-		    size_t errlen);
+struct uplink	*uplink_open(const char *spec, const char *xdp_obj,
+		    unsigned mtu, char *err, size_t errlen);
+unsigned	 uplink_mtu(const struct uplink *, unsigned want);
 void		 uplink_refilter(struct uplink *, const struct port_set *);
 
 #endif /* MEMBRANE_SWITCH_PVT_H */

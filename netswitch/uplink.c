@@ -13,18 +13,43 @@
  * or NULL with the reason in err ("none" also returns NULL, err empty).
  */
 struct uplink *
-uplink_open(const char *spec, const char *xdp_obj, char *err, size_t errlen)
+uplink_open(const char *spec, const char *xdp_obj, unsigned mtu, char *err,
+    size_t errlen)
 {
 	err[0] = '\0';
 	if (strcmp(spec, "none") == 0)
 		return NULL;
 	if (strncmp(spec, "af_xdp:", 7) == 0)
-		return uplink_xdp_open(spec + 7, xdp_obj, err, errlen);
+		return uplink_xdp_open(spec + 7, xdp_obj, mtu, err, errlen);
 	if (strncmp(spec, "dpdk:", 5) == 0)
-		return uplink_dpdk_open(spec + 5, err, errlen);
+		return uplink_dpdk_open(spec + 5, mtu, err, errlen);
 	snprintf(err, errlen, "unknown uplink \"%s\" (expected none, "
 	    "af_xdp:IFACE[:QUEUE] or dpdk:EAL-ARGS)", spec);
 	return NULL;
+}
+
+/*
+ * The switch's MTU: the one asked for (the backend has checked that it can
+ * carry it), else the link's as far as the backend carries it, else 1500.
+ */
+unsigned
+uplink_mtu(const struct uplink *up, unsigned want)
+{
+	unsigned m;
+
+	if (want != 0)
+		return want;
+	if (up == NULL)
+		return NSW_MTU_DEFAULT;
+	m = up->mtu < up->mtu_max ? up->mtu : up->mtu_max;
+	if (m < up->mtu)
+		log_info("the link's MTU is %u; the %s uplink carries %u",
+		    up->mtu, up->ops->name, m);
+	if (m < NSW_MTU_MIN)
+		m = NSW_MTU_MIN;
+	if (m > NSW_MTU_MAX)
+		m = NSW_MTU_MAX;
+	return m;
 }
 
 /* Recompute what the stacks want from the wire and tell the backend. */

@@ -157,7 +157,7 @@ du_split(char *buf, char **argv, int max)
 }
 
 struct uplink *
-uplink_dpdk_open(const char *arg, char *err, size_t errlen)
+uplink_dpdk_open(const char *arg, unsigned mtu, char *err, size_t errlen)
 {
 	struct rte_eth_conf	 conf;
 	struct rte_eth_dev_info	 info;
@@ -199,16 +199,37 @@ uplink_dpdk_open(const char *arg, char *err, size_t errlen)
 		goto fail_eal;
 	}
 	d->port = port;
+	memset(&info, 0, sizeof(info));
+	if ((rc = rte_eth_dev_info_get(port, &info)) != 0) {
+		snprintf(err, errlen, "dpdk: port %u: %s", port,
+		    rte_strerror(-rc));
+		goto fail_eal;
+	}
+	{
+		uint16_t m;
+
+		up->mtu = rte_eth_dev_get_mtu(port, &m) == 0 ? m :
+		    NSW_MTU_DEFAULT;
+	}
+	up->mtu_max = info.max_mtu < NSW_MTU_MAX ? info.max_mtu : NSW_MTU_MAX;
+	if (mtu > up->mtu || mtu > up->mtu_max) {
+		snprintf(err, errlen, "--mtu %u: the DPDK port's MTU is %u%s",
+		    mtu, up->mtu, up->mtu_max < up->mtu ? " (its driver "
+		    "carries less)" : "");
+		goto fail_eal;
+	}
+	/* Every frame in one mbuf: room for the largest the switch passes. */
+	if (mtu == 0)
+		mtu = up->mtu < up->mtu_max ? up->mtu : up->mtu_max;
 	d->pool = rte_pktmbuf_pool_create("membrane_uplink", DU_MBUFS, 256, 0,
-	    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	    RTE_PKTMBUF_HEADROOM + NSW_BUF_FOR_MTU(mtu), (int)rte_socket_id());
 	if (d->pool == NULL) {
 		snprintf(err, errlen, "dpdk: mbuf pool: %s",
 		    rte_strerror(rte_errno));
 		goto fail_eal;
 	}
 	memset(&conf, 0, sizeof(conf));
-	if ((rc = rte_eth_dev_info_get(port, &info)) != 0 ||
-	    (rc = rte_eth_dev_configure(port, 1, 1, &conf)) != 0 ||
+	if ((rc = rte_eth_dev_configure(port, 1, 1, &conf)) != 0 ||
 	    (rc = rte_eth_rx_queue_setup(port, 0, DU_RING,
 	    (unsigned)rte_eth_dev_socket_id(port), NULL, d->pool)) != 0 ||
 	    (rc = rte_eth_tx_queue_setup(port, 0, DU_RING,

@@ -6,8 +6,10 @@
 
 #include "switch_pvt.h"
 
-struct uplink	*uplink_xdp_open(const char *arg, const char *obj, char *err,
+/* mtu: what --mtu asked for, or 0; each fails if it cannot carry it. */
+struct uplink	*uplink_xdp_open(const char *arg, const char *obj,
+		    unsigned mtu, char *err, size_t errlen);
+struct uplink	*uplink_dpdk_open(const char *arg, unsigned mtu, char *err,
 		    size_t errlen);
-struct uplink	*uplink_dpdk_open(const char *arg, char *err, size_t errlen);
 
 #endif /* MEMBRANE_UPLINK_PVT_H */

@@ -1,6 +1,7 @@
 /* uplink_xdp.c: the AF_XDP uplink, with the project's own XDP program. */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -24,6 +25,8 @@
 #define XU_FRAMES	4096
 #define XU_FRAME_SIZE	XSK_UMEM__DEFAULT_FRAME_SIZE
 #define XU_RING		2048
+/* A frame fits one UMEM frame after the kernel's headroom (copy mode). */
+#define XU_MTU_MAX	(XU_FRAME_SIZE - XDP_PACKET_HEADROOM - NSW_FRAME_HDR)
 
 struct xu {
 	char			 ifname[IF_NAMESIZE];
@@ -301,9 +304,26 @@ xu_attach_prog(struct xu *x, const char *obj, char *err, size_t errlen)
 	return 0;
 }
 
+/* The interface's MTU, or 0 if it cannot be read. */
+static unsigned
+xu_if_mtu(const char *ifname)
+{
+	struct ifreq	ifr;
+	int		s, rc;
+
+	if ((s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	rc = ioctl(s, SIOCGIFMTU, &ifr);
+	close(s);
+	return rc < 0 || ifr.ifr_mtu <= 0 ? 0 : (unsigned)ifr.ifr_mtu;
+}
+
 /* Open af_xdp:IFACE[:QUEUE] with the XDP program in obj. */
 struct uplink *
-uplink_xdp_open(const char *arg, const char *obj, char *err, size_t errlen)
+uplink_xdp_open(const char *arg, const char *obj, unsigned mtu, char *err,
+    size_t errlen)
 {
 	struct xsk_umem_config	 ucfg = {
 		.fill_size = XU_RING, .comp_size = XU_RING,
@@ -344,6 +364,20 @@ uplink_xdp_open(const char *arg, const char *obj, char *err, size_t errlen)
 	}
 	if ((x->ifindex = (int)if_nametoindex(x->ifname)) == 0) {
 		snprintf(err, errlen, "af_xdp: no interface named %s", x->ifname);
+		goto fail;
+	}
+	if ((up->mtu = xu_if_mtu(x->ifname)) == 0)
+		up->mtu = NSW_MTU_DEFAULT;
+	up->mtu_max = XU_MTU_MAX;
+	if (mtu > up->mtu) {
+		snprintf(err, errlen, "--mtu %u: the MTU of %s is %u", mtu,
+		    x->ifname, up->mtu);
+		goto fail;
+	}
+	if (mtu > up->mtu_max) {
+		snprintf(err, errlen, "--mtu %u: the af_xdp uplink carries at "
+		    "most %u (a frame in one %u-byte UMEM frame)", mtu,
+		    up->mtu_max, XU_FRAME_SIZE);
 		goto fail;
 	}
 	if ((rc = xu_attach_prog(x, obj, err, errlen)) != 0)

@@ -42,7 +42,7 @@ loop_attach(struct stack *st)
 	reason[0] = '\0';
 	if ((rc = priv_switch_connect()) >= 0)
 		rc = nsw_port_attach_sock(&st->port, rc, st->cfg.mac,
-		    st->cfg.name, reason, sizeof(reason));
+		    st->cfg.name, st->cfg.mtu, reason, sizeof(reason));
 	if (rc < 0) {
 		if (reason[0] != '\0')
 			log_warnx("switch %s refused us: %s",
@@ -59,8 +59,13 @@ loop_attach(struct stack *st)
 	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->port.sock, &ev) < 0)
 		fatal("epoll_ctl");
 	st->attached = true;
-	log_info("attached to %s as port %u", st->cfg.switch_path,
-	    st->port.port_id);
+	/* Our MTU is the one the switch granted (ours, or its own). */
+	st->netif.mtu = (u16_t)st->port.mtu;
+#if LWIP_IPV6 && LWIP_ND6_ALLOW_RA_UPDATES
+	st->netif.mtu6 = (u16_t)st->port.mtu;
+#endif
+	log_info("attached to %s as port %u, MTU %u", st->cfg.switch_path,
+	    st->port.port_id, st->port.mtu);
 	stack_netif_addrs(st);
 	return 0;
 }

@@ -24,7 +24,8 @@
 #define MEMP_NUM_UDP_PCB		1024
 #define MEMP_NUM_TCP_SEG		65536
 #define PBUF_POOL_SIZE			4096
-#define PBUF_POOL_BUFSIZE		LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
+/* A 1500-byte frame in one pool pbuf; a jumbo one takes a chain of them. */
+#define PBUF_POOL_BUFSIZE		LWIP_MEM_ALIGN_SIZE(1500 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
 
 /* Protocols. */
 #define LWIP_IPV4			1
@@ -74,14 +75,20 @@ unsigned short mb_chksum(const void *data, int len);
 #define LWIP_ND6_QUEUEING		1
 #define MEMP_NUM_ND6_QUEUE		256
 
-/* TCP: a 1500-byte MTU, scaled windows of up to 4 MiB. */
-#define TCP_MSS				1460
+/*
+ * TCP: segments as large as a 9000-byte MTU allows (lwIP offers and uses
+ * what the interface's MTU and the peer's MSS let through: 1460 on a
+ * 1500-byte link), scaled windows of up to 3 MiB.  The queue is counted
+ * in 1460-byte segments, so that a 1500-byte link still fills its window.
+ */
+#define TCP_MSS				8960
+#define TCP_CALCULATE_EFF_SEND_MSS	1
 #define LWIP_WND_SCALE			1
 #define TCP_RCV_SCALE			7
-#define TCP_WND				(2048 * TCP_MSS)
-#define TCP_SND_BUF			(2048 * TCP_MSS)
-#define TCP_SND_QUEUELEN		((4 * TCP_SND_BUF) / TCP_MSS)
-#define TCP_SNDLOWAT			32768	/* lwIP keeps it a u16 */
+#define TCP_WND				(2048 * 1460)
+#define TCP_SND_BUF			(2048 * 1460)
+#define TCP_SND_QUEUELEN		((4 * TCP_SND_BUF) / 1460)
+#define TCP_SNDLOWAT			28672	/* a u16, 4 MSS below its end */
 #define TCP_QUEUE_OOSEQ			1
 #define TCP_OOSEQ_MAX_BYTES		(4 * 1024 * 1024)
 #define TCP_LISTEN_BACKLOG		1

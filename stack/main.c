@@ -41,7 +41,7 @@ usage(FILE *f)
 "  -d, --dns IP,...      DNS servers (up to 3), with a static address\n"
 "      --address6 A      auto (default: from router advertisements) or a\n"
 "                        static IPv6 address/prefix, besides link-local\n"
-"      --mtu N           576 to 1500 (default 1500)\n"
+"      --mtu N           576 to 9000 (default: the switch's)\n"
 "      --bus DIR         where the state is published (default " BUS_DIR_DEFAULT ")\n"
 "      --user USER       the sandboxed engine's user (default nobody)\n"
 "      --endpoint PATH   the apps' socket (default " MBS_RUN_DIR "/NAME/" MBS_ENDPOINT_NAME ")\n"
@@ -165,7 +165,7 @@ main(int argc, char *argv[])
 	c->switch_path = NSW_CTL_PATH_DEFAULT;
 	c->bus_dir = BUS_DIR_DEFAULT;
 	c->dhcp = true;
-	c->mtu = 1500;
+	c->mtu = 0;	/* the switch's */
 	c->user = "nobody";
 	c->buf_size = 256u << 10;
 	c->max_socks = 4096;
@@ -215,8 +215,8 @@ main(int argc, char *argv[])
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
 
-			if (*end != '\0' || v < 576 || v > 1500)
-				bad("--mtu", optarg, "is not from 576 to 1500");
+			if (*end != '\0' || v < NSW_MTU_MIN || v > NSW_MTU_MAX)
+				bad("--mtu", optarg, "is not from 576 to 9000");
 			c->mtu = (uint16_t)v;
 			break;
 		}

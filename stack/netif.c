@@ -138,7 +138,7 @@ stack_netif_init(struct netif *nif)
 	nif->name[1] = 'b';
 	nif->hwaddr_len = ETH_HWADDR_LEN;
 	memcpy(nif->hwaddr, st->cfg.mac, ETH_HWADDR_LEN);
-	nif->mtu = st->cfg.mtu;
+	nif->mtu = st->cfg.mtu != 0 ? st->cfg.mtu : NSW_MTU_DEFAULT;
 	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP |
 	    NETIF_FLAG_ETHERNET | NETIF_FLAG_IGMP | NETIF_FLAG_MLD6;
 	nif->output = etharp_output;

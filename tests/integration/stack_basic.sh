@@ -12,7 +12,7 @@ BUS=$T/bus
 for args in "--name" "--name a/b" "--name x --address 10.0.0.1" \
     "--name x --address 300.1.1.1/24" "--name x --address 10.0.0.0/24" \
     "--name x --address 10.0.0.5/24 --gateway 10.1.0.1" \
-    "--name x --mac 01:00:5e:00:00:01" "--name x --mtu 9000" \
+    "--name x --mac 01:00:5e:00:00:01" "--name x --mtu 9001" \
     "--name x --address dhcp --gateway 10.0.0.1"; do
 	out=$("$STACK" $args --switch "$T/none.sock" 2>&1); rc=$?
 	check "refused: membrane-stack $args ($out)" test $rc -eq 2 -a -n "$out"

@@ -3,7 +3,9 @@
 # app) to a kernel peer across a veth: 1 GiB each way at once as client and
 # as server, checked by SHA-256; half-close in both orders; resets both
 # ways; a refused connect; a connect that times out; a close right after
-# the last write still delivers every byte; an idle stack sleeps.
+# the last write still delivers every byte; an idle stack sleeps; over a
+# 3500-byte MTU the switch and the stack take the link's MTU, jumbo frames
+# cross both ways, and 64 MiB each way arrive intact.
 . "$(dirname "$0")/lib.sh"
 
 : "${BIG:=1G}"
@@ -130,5 +132,40 @@ check "the stack still runs" kill -0 $STPID
 "$STACK" --stats --endpoint "$EP" >"$T/stats" 2>&1
 check "membrane-stack --stats: the stack, its apps and counters" grep -q "membrane web: 0 apps; frames rx" "$T/stats"
 grep -q . "$T/stack.log" && { echo "--- stack log"; tail -20 "$T/stack.log"; }
+
+# 11. Jumbo frames: a 3500-byte MTU on the veth.  The switch and the stack
+# start again and take it from the link; a ping of 3400 bytes that may not
+# be fragmented crosses, and so does TCP in segments of the MTU's size.
+stop_bg $STPID
+stop_bg $SWPID
+ip -n $SNS link set $UP mtu 3500 && ip -n $PNS link set $PK mtu 3500 ||
+    fail "cannot set the veth's MTU to 3500"
+out=$(ip netns exec $SNS "$SWITCH" --uplink af_xdp:$UP --ctl "$T/x.sock" \
+    --xdp-prog "$XDP_OBJ" --mtu 4000 2>&1); rc=$?
+check "switch --mtu 4000 over a 3500 link: refused ($rc, $out)" \
+    eval '[ $rc -eq 1 ] && echo "$out" | grep -q "MTU of $UP is 3500"'
+: >"$T/switch.log"
+: >"$T/stack.log"
+start_switch
+check "the switch takes the link's MTU ($(grep -m1 ' up: ' "$T/switch.log"))" \
+    grep -q "up: uplink af_xdp:$UP, MTU 3500" "$T/switch.log"
+out=$(timeout 3 ip netns exec $SNS "$STACK" --name big --mtu 4000 \
+    --switch "$CTL" --bus "$T/bus" --endpoint "$T/big.sock" \
+    --address 10.199.0.11/24 2>&1); rc=$?
+check "a stack asking for MTU 4000 is refused by name ($rc, $(echo "$out" | head -2))" \
+    eval 'echo "$out" | grep -q "MTU 4000 is not from 576 to the switch.s 3500"'
+start_stack
+check "the stack takes the switch's MTU ($(grep -m1 'as port' "$T/stack.log"))" \
+    grep -q "as port [0-9]*, MTU 3500" "$T/stack.log"
+check "a 3400-byte ping, not fragmented, crosses both ways" \
+    ip netns exec $PNS ping -c 2 -W 2 -M do -s 3400 10.199.0.10
+head -c 64M "$T/a" >"$T/jumbo"
+f0=$(counter "$CTL" web rx-frames); b0=$(counter "$CTL" web rx-bytes)
+both_ways "jumbo" 5011 "$T/jumbo"
+f1=$(counter "$CTL" web rx-frames); b1=$(counter "$CTL" web rx-bytes)
+avg=$(( (b1 - b0) / (f1 - f0 > 0 ? f1 - f0 : 1) ))
+check "jumbo: the frames from the peer average over 3000 bytes ($avg: $((f1 - f0)) frames, $((b1 - b0)) bytes)" \
+    test $avg -gt 3000
+check "the stack still runs" kill -0 $STPID
 
 finish
