@@ -5,7 +5,8 @@
 # nothing.
 #
 #   bench/preload [--reps N] [--paths "kernel membrane pasta"] [--duration S]
-#                 [--programs "sockperf iperf3 nginx"]            (as root)
+#                 [--programs "sockperf iperf3 nginx"] [--mtu N]
+#                 [--peer-napi "iperf3"]                           (as root)
 #
 # The kernel peer (10.199.0.1) is in one namespace; across a veth, another
 # holds the switch (AF_XDP uplink), the stack (10.199.0.10) and the
@@ -24,6 +25,16 @@
 #   iperf3    one stream to the peer, --duration s: Gbit/s received
 #   nginx     one process on the path, wrk -t2 -c50 on the peer, --duration
 #             s, keep-alive and Connection: close: requests per second
+#
+# --mtu sets the veth's MTU (default 1500) for every path; the switch and
+# the stack take it from the link.  On a veth the peer's receive work runs
+# inside the sender's transmit, one frame at a time for the switch's
+# AF_XDP frames (the kernel's own are 64 KiB TSO segments).  For the
+# programs in --peer-napi (default iperf3; "" for none) the peer's veth
+# takes the membrane's frames the way a NIC's driver would: in a NAPI
+# thread of its own, with GRO (the switch's end of the veth stops offering
+# TSO while the membrane runs, which is what lets the kernel take that
+# path).  The kernel's and pasta's runs always have the veth as created.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${top_builddir:-$(cd "$here/.." && pwd)}
@@ -35,6 +46,8 @@ REPS=3
 DUR=5
 PATHS="kernel membrane pasta"
 PROGS="sockperf iperf3 nginx"
+MTU=1500
+PEER_NAPI=iperf3
 : "${PEER_CPU:=1}"
 : "${SWITCH_CPU:=1}"
 : "${STACK_CPU:=1}"
@@ -44,7 +57,9 @@ while [ $# -gt 0 ]; do
 	--paths) PATHS=${2:?}; shift 2 ;;
 	--duration) DUR=${2:?}; shift 2 ;;
 	--programs) PROGS=${2:?}; shift 2 ;;
-	-h|--help) sed -n '2,26s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--mtu) MTU=${2:?}; shift 2 ;;
+	--peer-napi) PEER_NAPI=${2?}; shift 2 ;;
+	-h|--help) sed -n '2,37s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench/preload: unknown option $1 (try --help)" >&2; exit 2 ;;
 	esac
 done
@@ -53,11 +68,15 @@ for p in $PATHS; do
 	*) echo "bench/preload: unknown path $p (kernel, membrane, pasta)" >&2; exit 2 ;;
 	esac
 done
-for p in $PROGS; do
+for p in $PROGS $PEER_NAPI; do
 	case $p in sockperf|iperf3|nginx) ;;
 	*) echo "bench/preload: unknown program $p (sockperf, iperf3, nginx)" >&2; exit 2 ;;
 	esac
 done
+case $MTU in
+[0-9]*) [ "$MTU" -ge 576 ] && [ "$MTU" -le 9000 ] ;;
+*) false ;;
+esac || { echo "bench/preload: --mtu $MTU is not from 576 to 9000" >&2; exit 2; }
 has() { case " $PATHS " in *" $1 "*) return 0 ;; esac; return 1; }
 runs() { case " $PROGS " in *" $1 "*) return 0 ;; esac; return 1; }
 [ "$(id -u)" = 0 ] || { echo "bench/preload: run as root (network namespaces, XDP)" >&2; exit 1; }
@@ -102,8 +121,8 @@ done
 ip link add $UP type veth peer name $PK || exit 1
 ip link set $UP netns $SNS
 ip link set $PK netns $PNS
-ip -n $SNS link set $UP up
-ip -n $PNS link set $PK up
+ip -n $SNS link set $UP mtu $MTU up || exit 1
+ip -n $PNS link set $PK mtu $MTU up || exit 1
 ip -n $SNS addr add 10.199.0.2/24 dev $UP
 ip -n $PNS addr add 10.199.0.1/24 dev $PK
 # XDP sees frames before the kernel fills in offloaded checksums.
@@ -213,6 +232,21 @@ fi
 ip netns exec $PNS ping -c 1 -W 2 10.199.0.2 >/dev/null
 has membrane && ip netns exec $PNS ping -c 1 -W 2 10.199.0.10 >/dev/null
 
+# peer_rx PROGRAM PATH: how the peer's veth receives (see the top).
+peer_rx() {
+	local napi=0 tso=on
+	case " $PEER_NAPI " in *" $1 "*) [ $2 = membrane ] && napi=1 ;; esac
+	[ $napi = 1 ] && tso=off
+	if [ $napi = 1 ]; then
+		ip netns exec $PNS ethtool -K $PK gro on >/dev/null &&
+		ip netns exec $PNS sh -c "echo 1 >/sys/class/net/$PK/threaded"
+	else
+		ip netns exec $PNS sh -c "echo 0 >/sys/class/net/$PK/threaded" 2>/dev/null
+		ip netns exec $PNS ethtool -K $PK gro off >/dev/null
+	fi && ip netns exec $SNS ethtool -K $UP tso $tso >/dev/null ||
+	    { echo "bench/preload: cannot set up the peer's receive for $1" >&2; exit 1; }
+}
+
 # on PATH: the command line that runs a program on CPU 0 the way PATH
 # runs programs, in ON[@].
 on() {
@@ -251,6 +285,7 @@ NOTES=$T/notes
 
 run_sockperf() {	# PATH
 	local out=$T/sockperf.out
+	peer_rx sockperf $1
 	on $1
 	timeout -k 5 $LIMIT "${ON[@]}" sockperf pp --tcp -m 64 -t "$DUR" -i 10.199.0.1 \
 	    -p 11111 >"$out" 2>&1
@@ -267,6 +302,7 @@ run_sockperf() {	# PATH
 
 run_iperf3() {	# PATH
 	local out=$T/iperf3.out srv bps
+	peer_rx iperf3 $1
 	ip netns exec $PNS taskset -c "$PEER_CPU" iperf3 -s -1 -B 10.199.0.1 -p 5201 \
 	    >"$T/iperf3-s.log" 2>&1 &
 	srv=$!
@@ -337,6 +373,7 @@ run_nginx() {	# PATH
 	local n=$T/nginx-$1 pid fig
 	rm -rf "$n"
 	nginx_conf "$n"
+	peer_rx nginx $1
 	on $1
 	"${ON[@]}" nginx -p "$n/" -e "$n/error.log" -c "$n/nginx.conf" >"$n/stdout" 2>&1 &
 	pid=$!
@@ -410,9 +447,11 @@ row() {	# LABEL FIG NA-KEY: a table row, its cells split by tabs
 	    "$(ratio "$m" "$k")" "$(ratio "$m" "$p")"
 }
 
-printf '\nUnmodified programs over one veth, medians of %s runs of %s s each (%s s in all)\n' \
-    "$REPS" "$DUR" "$(( $(date +%s) - t0 ))"
+printf '\nUnmodified programs over one veth (MTU %s), medians of %s runs of %s s each (%s s in all)\n' \
+    "$MTU" "$REPS" "$DUR" "$(( $(date +%s) - t0 ))"
 printf '  peer:     sockperf sr, iperf3 -s, wrk -t2 -c50 on the kernel of %s (10.199.0.1), CPU %s\n' "$PNS" "$PEER_CPU"
+has membrane &&
+printf '            its veth takes the membrane'"'"'s frames in a NAPI thread, with GRO, for: %s\n' "${PEER_NAPI:-none}"
 has kernel &&
 printf '  kernel:   the program on the kernel TCP of %s (10.199.0.2), CPU 0\n' "$SNS"
 has membrane && {
