@@ -44,6 +44,10 @@ loop_attach(struct stack *st)
 		rc = nsw_port_attach_sock(&st->port, rc, st->cfg.mac,
 		    st->cfg.name, st->cfg.mtu, reason, sizeof(reason));
 	if (rc < 0) {
+		/* An MTU the switch cannot carry stays so: say why and stop. */
+		if (rc == -EMSGSIZE && reason[0] != '\0')
+			fatalx("switch %s refused us: %s", st->cfg.switch_path,
+			    reason);
 		if (reason[0] != '\0')
 			log_warnx("switch %s refused us: %s",
 			    st->cfg.switch_path, reason);
