@@ -91,14 +91,13 @@ daemon_allowed_uids(const struct pol_config *cfg,
 	}
 }
 
+/* The stack's --allow-uid, kept: it holds for the stack's whole life. */
 static void
-allow_uids(struct argv_b *a, const struct pol_membrane *mb)
+allow_uids(struct argv_b *a, struct daemon *st)
 {
-	char buf[1024];
-
-	daemon_allowed_uids(agent.cfg, mb, buf, sizeof(buf));
+	daemon_allowed_uids(agent.cfg, st->mb, st->allow, sizeof(st->allow));
 	argv_add(a, "--allow-uid");
-	argv_add(a, buf);
+	argv_add(a, st->allow);
 }
 
 /* A reloaded config holds the same membranes: point at its copies. */
@@ -181,7 +180,7 @@ daemon_setup(void)
 				argv_add(&a, "--mac");
 				argv_add(&a, mb->mac);
 			}
-			allow_uids(&a, mb);
+			allow_uids(&a, st);
 			st->argv = a.v;
 		}
 	}

@@ -33,6 +33,7 @@ struct daemon {
 	char			 ctl[POL_PATH_MAX];	/* switch: its socket */
 	struct daemon		*sw;			/* stack: its switch */
 	const struct pol_membrane *mb;
+	char			 allow[1024];	/* stack: its --allow-uid */
 	pid_t			 pid;
 	unsigned		 restarts;
 	int64_t			 backoff_ms;

@@ -155,6 +155,19 @@ uids_within(const char *want, const char *have)
 	return true;
 }
 
+/* The uids the running stack of a membrane was started to admit. */
+static const char *
+stack_allowed(const char *membrane)
+{
+	unsigned i;
+
+	for (i = 0; i < agent.ndaemons; i++)
+		if (agent.daemons[i].kind == DAEMON_STACK &&
+		    strcmp(agent.daemons[i].name, membrane) == 0)
+			return agent.daemons[i].allow;
+	return NULL;
+}
+
 /* What only a restart of the agent applies; 0, or -1 with msg set. */
 static int
 reload_fixed(const struct pol_config *old, const struct pol_config *cfg,
@@ -162,6 +175,7 @@ reload_fixed(const struct pol_config *old, const struct pol_config *cfg,
 {
 	static const char tail[] = ": that takes a restart of the agent; "
 	    "nothing was reloaded";
+	const char *allowed;
 	char	uo[1024], un[1024];
 	size_t	i;
 
@@ -185,9 +199,12 @@ reload_fixed(const struct pol_config *old, const struct pol_config *cfg,
 			return -1;
 		}
 		/* Its stack lets only the users it was started with attach. */
-		daemon_allowed_uids(old, mo, uo, sizeof(uo));
+		if ((allowed = stack_allowed(mo->name)) == NULL) {
+			daemon_allowed_uids(old, mo, uo, sizeof(uo));
+			allowed = uo;
+		}
 		daemon_allowed_uids(cfg, mn, un, sizeof(un));
-		if (!uids_within(un, uo)) {
+		if (!uids_within(un, allowed)) {
 			snprintf(msg, msglen, "membrane %s: a service runs as a "
 			    "user its stack does not let attach yet%s",
 			    mo->name, tail);
