@@ -270,6 +270,8 @@ main(int argc, char **argv)
 	if (pol_config_load(agent.cfg_path, &agent.cfg, err, sizeof(err)) < 0 ||
 	    pol_config_check(agent.cfg, err, sizeof(err)) < 0)
 		fatalx("%s", err);
+	agent.state_flag = state != NULL;
+	agent.run_flag = run != NULL;
 	path_default(agent.state_dir, sizeof(agent.state_dir), state,
 	    agent.cfg->state_dir, "/var/lib/membrane");
 	path_default(agent.run_dir, sizeof(agent.run_dir), run,

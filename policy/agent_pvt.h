@@ -109,6 +109,7 @@ struct agent {
 	char			 ctl_path[POL_PATH_MAX];
 	char			 state_dir[AGENT_DIR_MAX];
 	char			 run_dir[AGENT_DIR_MAX];
+	bool			 state_flag, run_flag;	/* set by flags */
 	const char		*switch_bin, *stack_bin, *xdp_prog, *preload;
 	bool			 degraded_ok;
 	bool			 degraded_flag;	/* --allow-degraded */

@@ -211,8 +211,9 @@ reload_fixed(const struct pol_config *old, const struct pol_config *cfg,
 			return -1;
 		}
 	}
-	if (!str_same(old->state_dir, cfg->state_dir) ||
-	    !str_same(old->run_dir, cfg->run_dir)) {
+	/* A directory given by a flag does not follow the file. */
+	if ((!agent.state_flag && !str_same(old->state_dir, cfg->state_dir)) ||
+	    (!agent.run_flag && !str_same(old->run_dir, cfg->run_dir))) {
 		snprintf(msg, msglen, "agent.state_dir or agent.run_dir "
 		    "changed%s", tail);
 		return -1;

@@ -4,7 +4,7 @@
 # one with its new command or profile, stop a removed one, and leave an
 # unchanged one running with the same pid.  A config that does not load,
 # or that changes a membrane, is refused with its reason and changes
-# nothing.  No membrane traffic: the services are sleeps under photon.
+# nothing; a directory set by a flag does not follow the file.  No membrane traffic: the services are sleeps under photon.
 : "${TEST_TIMEOUT:=180}"
 . "$(dirname "$0")/lib.sh"
 
@@ -106,6 +106,19 @@ print(sorted((s["name"], s["pid"]) for s in json.load(sys.stdin)["services"]))')
 check "no service changed through the refused reloads" test "$before" = "$after"
 check "the service of the refused config was not started" not sleeps 3605
 check "reload takes no arguments" not mb reload now 2>/dev/null
+
+# 5. A directory the agent took from a flag does not follow the file: a
+# new agent.state_dir there is no reason to refuse, and changes nothing.
+config "$CFG" "keep 3601" "change 3702" "add 3604 electron"
+printf 'agent:\n  state_dir: %s\n' "$T/elsewhere" >>"$CFG"
+mb reload >"$T/reload.out" 2>&1
+rc=$?
+check "a state_dir under --state-dir reloads ($rc: $(last_lines "$T/reload.out"))" \
+    sh -c "[ $rc -eq 0 ] && grep -q '3 unchanged' '$T/reload.out'"
+after=$(mb list --json | python3 -c 'import json, sys
+print(sorted((s["name"], s["pid"]) for s in json.load(sys.stdin)["services"]))')
+check "and no service changed" test "$before" = "$after"
+check "nor was the file's state_dir made" test ! -e "$T/elsewhere"
 
 # The agent stops everything it made.
 kill -TERM $AGENTPID
