@@ -126,7 +126,7 @@ fault_push(struct fault_q *q, const struct fault_entry *e)
 /* Take a frame from src_id (0: the uplink) into the faulty path. */
 void
 fault_admit(struct fault_q *q, struct sw_counters *c, uint32_t src_id,
-    const uint8_t *f, uint32_t len, uint64_t now)
+    const uint8_t *smac, const uint8_t *f, uint32_t len, uint64_t now)
 {
 	struct fault_entry e;
 
@@ -138,6 +138,8 @@ fault_admit(struct fault_q *q, struct sw_counters *c, uint32_t src_id,
 	e.src_id = src_id;
 	e.len = (uint16_t)len;
 	memcpy(e.data, f, len);
+	if (smac != NULL)
+		memcpy(e.data + 6, smac, 6);
 	if (len > 14 && fault_hit(q, q->cfg.corrupt)) {
 		/* One byte of the second half flipped: past the headers. */
 		uint32_t at = len / 2 + (uint32_t)(fault_rand(q) % (len - len / 2));

@@ -1,9 +1,8 @@
 /* fwd.c: the data thread: every port's rings and the uplink, in batches. */
 #include "config.h"
 
-#include <sys/epoll.h>
-
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,15 @@ struct fwd {
 	struct sw		*sw;
 	struct port_set		*set;
 	struct port		*src;	/* NULL: the uplink */
+	/*
+	 * The source address every copy of the frame gets: the sending
+	 * port's own, checked, or NULL (from the wire, or already a private
+	 * copy).  A port's frame stays in memory its stack can still write,
+	 * so the address read by the check could differ from the one a
+	 * later copy reads; stamping the checked one over each copy closes
+	 * that race for the one field the switch vouches for.
+	 */
+	const uint8_t		*smac;
 };
 
 static uint64_t
@@ -82,7 +90,8 @@ static int fwd_fill(struct port *);
  * tries again, one that cannot (a flood, the wire) drops it, counted.
  */
 static bool
-fwd_to_port(struct port *dst, const uint8_t *f, uint32_t len, bool can_wait)
+fwd_to_port(struct port *dst, const uint8_t *f, uint32_t len,
+    const uint8_t *smac, bool can_wait)
 {
 	struct nsw_desc *d;
 
@@ -105,6 +114,8 @@ fwd_to_port(struct port *dst, const uint8_t *f, uint32_t len, bool can_wait)
 	d->len = (uint16_t)len;
 	d->flags = 0;
 	memcpy((uint8_t *)dst->region.base + d->off, f, len);
+	if (smac != NULL)
+		memcpy((uint8_t *)dst->region.base + d->off + 6, smac, 6);
 	CNT_ADD(dst->c.rx_frames, 1);
 	CNT_ADD(dst->c.rx_bytes, len);
 	return true;
@@ -133,13 +144,14 @@ fwd_arp_target(struct fwd *fw, const uint8_t *f, uint32_t len)
 			continue;
 		for (k = 0; k < set->ip4[i].n; k++)
 			if (memcmp(set->ip4[i].a[k], tpa, 4) == 0) {
-				(void)fwd_to_port(set->p[i], f, len, false);
+				(void)fwd_to_port(set->p[i], f, len, fw->smac,
+				    false);
 				hit = true;
 				break;
 			}
 	}
 	if (fw->src != NULL && fw->sw->up != NULL) {
-		if (fw->sw->up->ops->tx(fw->sw->up, f, len) == 0) {
+		if (fw->sw->up->ops->tx(fw->sw->up, f, len, fw->smac) == 0) {
 			CNT_ADD(fw->sw->up->c.rx_frames, 1);
 			CNT_ADD(fw->sw->up->c.rx_bytes, len);
 		}
@@ -165,9 +177,10 @@ fwd_switch(struct fwd *fw, const uint8_t *f, uint32_t len)
 		/* Broadcast and multicast: every other port, and the wire. */
 		for (i = 0; i < fw->set->n; i++)
 			if (fw->set->p[i] != fw->src)
-				(void)fwd_to_port(fw->set->p[i], f, len, false);
+				(void)fwd_to_port(fw->set->p[i], f, len,
+				    fw->smac, false);
 		if (fw->src != NULL && sw->up != NULL &&
-		    sw->up->ops->tx(sw->up, f, len) == 0) {
+		    sw->up->ops->tx(sw->up, f, len, fw->smac) == 0) {
 			CNT_ADD(sw->up->c.rx_frames, 1);
 			CNT_ADD(sw->up->c.rx_bytes, len);
 		}
@@ -176,10 +189,10 @@ fwd_switch(struct fwd *fw, const uint8_t *f, uint32_t len)
 	dst = port_set_lookup(fw->set, f);
 	if (dst != NULL && dst != fw->src) {
 		/* Port to port waits for room: no loss inside the host. */
-		return fwd_to_port(dst, f, len, fw->src != NULL);
+		return fwd_to_port(dst, f, len, fw->smac, fw->src != NULL);
 	}
 	if (dst == NULL && fw->src != NULL && sw->up != NULL) {
-		if (sw->up->ops->tx(sw->up, f, len) == 0) {
+		if (sw->up->ops->tx(sw->up, f, len, fw->smac) == 0) {
 			CNT_ADD(sw->up->c.rx_frames, 1);
 			CNT_ADD(sw->up->c.rx_bytes, len);
 		} else
@@ -207,7 +220,8 @@ fwd_from_uplink(void *arg, const uint8_t *f, uint32_t len)
 	if (fault_full(&sw->fault_in))
 		CNT_ADD(sw->up->c.drop_full, 1);
 	else
-		fault_admit(&sw->fault_in, &sw->up->c, 0, f, len, fwd_now());
+		fault_admit(&sw->fault_in, &sw->up->c, 0, NULL, f, len,
+		    fwd_now());
 }
 
 /* The port with id in set, or NULL. */
@@ -236,6 +250,7 @@ fwd_fault_drain(struct fwd *fw, struct fault_q *q)
 	while ((e = fault_peek(q, now)) != NULL) {
 		fw->src = e->src_id == 0 ? NULL : fwd_port_by_id(fw->set,
 		    e->src_id);
+		fw->smac = NULL;	/* e->data is ours, stamped at admission */
 		if (e->src_id == 0 || fw->src != NULL) {
 			/* Its destination is full: the rest waits, in order. */
 			if (!fwd_switch(fw, e->data, e->len))
@@ -333,7 +348,7 @@ fwd_tx_one(struct fwd *fw, struct port *p, const struct nsw_desc *d,
 	else if (fw->sw->fault_out.on) {
 		if (fault_full(&fw->sw->fault_out))
 			return false;
-		fault_admit(&fw->sw->fault_out, &p->c, p->id, f, len,
+		fault_admit(&fw->sw->fault_out, &p->c, p->id, p->mac, f, len,
 		    fwd_now());
 	} else if (!fwd_switch(fw, f, len))
 		return false;
@@ -357,6 +372,7 @@ fwd_tx(struct fwd *fw, struct port *p)
 		n = 0;
 	}
 	fw->src = p;
+	fw->smac = p->mac;
 	for (i = 0; i < nheld + (unsigned)n; i++) {
 		if (!fwd_tx_one(fw, p, &d[i], i >= nheld)) {
 			/* Its destination is full: keep the rest, in order. */
@@ -392,12 +408,11 @@ fwd_pending(struct port_set *set)
  * (its ports unmapped): only a fresh snapshot is ours to arm.
  */
 static void
-fwd_sleep(struct sw *sw, int epfd, int timeout_ms)
+fwd_sleep(struct sw *sw, struct pollfd *pfd, nfds_t npfd, int timeout_ms)
 {
-	struct port_set		*set = rcu_dereference(sw->ports);
-	struct epoll_event	ev[4];
-	uint64_t		v;
-	uint32_t		i;
+	struct port_set	*set = rcu_dereference(sw->ports);
+	uint64_t	 v;
+	uint32_t	 i;
 
 	for (i = 0; i < set->n; i++)
 		ion_bell_arm(&set->p[i]->bell_switch);
@@ -407,7 +422,7 @@ fwd_sleep(struct sw *sw, int epfd, int timeout_ms)
 		 * that left it: after this, only a fresh snapshot is safe.
 		 */
 		rcu_thread_offline();
-		(void)epoll_wait(epfd, ev, 4, timeout_ms);
+		(void)poll(pfd, npfd, timeout_ms);
 		rcu_thread_online();
 		if (read(sw->efd_switch, &v, sizeof(v)) < 0 && errno != EAGAIN)
 			log_warn("read eventfd");
@@ -422,26 +437,27 @@ void *
 fwd_main(void *arg)
 {
 	struct sw		*sw = arg;
-	struct fwd		 fw;
-	struct epoll_event	 ev;
-	uint64_t		 idle_since = 0;
-	unsigned		 idle = 0;
-	int			 epfd, upfd = -1, timeout_ms = -1;
+	struct fwd	 fw;
+	/*
+	 * poll(), not a standing epoll set: the uplink's socket then has a
+	 * waiter only while the switch sleeps, and the kernel's receive path
+	 * skips the wake-up it would otherwise make for every batch.
+	 */
+	struct pollfd	 pfd[2];
+	nfds_t		 npfd = 1;
+	uint64_t	 idle_since = 0;
+	unsigned	 idle = 0;
+	int		 upfd, timeout_ms = -1;
 
 	rcu_register_thread();
-	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
-		fatal("epoll_create1");
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, sw->efd_switch, &ev) < 0)
-		fatal("epoll_ctl");
+	pfd[0].fd = sw->efd_switch;
+	pfd[0].events = POLLIN;
 	if (sw->up != NULL) {
 		if (sw->up->ops->thread_init != NULL)
 			sw->up->ops->thread_init(sw->up);
-		upfd = sw->up->ops->fd(sw->up);
-		if (upfd >= 0) {
-			if (epoll_ctl(epfd, EPOLL_CTL_ADD, upfd, &ev) < 0)
-				fatal("epoll_ctl uplink");
+		if ((upfd = sw->up->ops->fd(sw->up)) >= 0) {
+			pfd[npfd].fd = upfd;
+			pfd[npfd++].events = POLLIN;
 		} else
 			timeout_ms = 1;	/* a polled uplink: ~1000 cheap wake-ups/s idle */
 	}
@@ -466,6 +482,7 @@ fwd_main(void *arg)
 			int n;
 
 			fw.src = NULL;
+			fw.smac = NULL;
 			n = sw->up->ops->rx(sw->up, SW_BURST, fwd_from_uplink,
 			    &fw);
 			if (n > 0)
@@ -508,11 +525,10 @@ fwd_main(void *arg)
 			continue;
 		}
 		/* Frames held by the fault injector fall due on their own. */
-		fwd_sleep(sw, epfd, fault_pending(&sw->fault_in) ||
+		fwd_sleep(sw, pfd, npfd, fault_pending(&sw->fault_in) ||
 		    fault_pending(&sw->fault_out) ? 1 : timeout_ms);
 		idle = 0;
 	}
-	close(epfd);
 	rcu_unregister_thread();
 	return NULL;
 }

@@ -88,8 +88,12 @@ struct uplink_ops {
 	int		(*rx)(struct uplink *, unsigned n,
 			    void (*deliver)(void *ctx, const uint8_t *, uint32_t),
 			    void *ctx);
-	/* Queue one frame for the wire (copied); 0 or -errno. */
-	int		(*tx)(struct uplink *, const uint8_t *, uint32_t);
+	/*
+	 * Queue one frame for the wire (copied); 0 or -errno.  A non-NULL
+	 * smac is stamped over the copy's source address (see fwd.c).
+	 */
+	int		(*tx)(struct uplink *, const uint8_t *, uint32_t,
+			    const uint8_t *smac);
 	/* Push queued frames out; 0 or -errno. */
 	int		(*flush)(struct uplink *);
 	/* A descriptor to sleep on, or -1 (then the loop polls with a timeout). */
@@ -169,7 +173,8 @@ int		 fault_init(struct fault_q *, const struct fault *, uint64_t seed);
 bool		 fault_full(const struct fault_q *);
 bool		 fault_pending(const struct fault_q *);
 void		 fault_admit(struct fault_q *, struct sw_counters *, uint32_t,
-		    const uint8_t *, uint32_t, uint64_t now);
+		    const uint8_t *smac, const uint8_t *, uint32_t,
+		    uint64_t now);
 const struct fault_entry *fault_peek(struct fault_q *, uint64_t now);
 void		 fault_pop(struct fault_q *);
 

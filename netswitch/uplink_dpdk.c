@@ -88,7 +88,7 @@ du_flush(struct uplink *up)
 }
 
 static int
-du_tx(struct uplink *up, const uint8_t *f, uint32_t len)
+du_tx(struct uplink *up, const uint8_t *f, uint32_t len, const uint8_t *smac)
 {
 	struct du	*d = up->priv;
 	struct rte_mbuf	*m;
@@ -101,6 +101,8 @@ du_tx(struct uplink *up, const uint8_t *f, uint32_t len)
 		return -EMSGSIZE;
 	}
 	memcpy(p, f, len);
+	if (smac != NULL)
+		memcpy(p + 6, smac, 6);
 	d->txq[d->ntx++] = m;
 	if (d->ntx == DU_BURST)
 		du_flush(up);

@@ -96,7 +96,7 @@ xu_rx(struct uplink *up, unsigned max,
 }
 
 static int
-xu_tx(struct uplink *up, const uint8_t *f, uint32_t len)
+xu_tx(struct uplink *up, const uint8_t *f, uint32_t len, const uint8_t *smac)
 {
 	struct xu	*x = up->priv;
 	struct xdp_desc	*d;
@@ -112,6 +112,9 @@ xu_tx(struct uplink *up, const uint8_t *f, uint32_t len)
 	d->addr = x->free[--x->nfree];
 	d->len = len;
 	memcpy(xsk_umem__get_data(x->area, d->addr), f, len);
+	if (smac != NULL)
+		memcpy((uint8_t *)xsk_umem__get_data(x->area, d->addr) + 6,
+		    smac, 6);
 	xsk_ring_prod__submit(&x->tx, 1);
 	x->tx_pending++;
 	return 0;

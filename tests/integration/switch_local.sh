@@ -49,6 +49,19 @@ check "oversize frames dropped and counted" test "$(counter "$CTL" big oversz)" 
 wait $pl $pbig
 wait $pa; check "spoofed and oversize frames never reach A" grep -q "^received 0 " "$T/a.out"
 
+# A stack that rewrites its frames' source address while the switch reads
+# them, racing the check: what leaves carries the port's own address.
+R=02:00:00:00:00:0f
+"$SWPROBE" --ctl "$CTL" --mac $A --name a recv --count 0 --quiet-ms 2000 --timeout 60000 --expect-from $R >"$T/a.out" &
+pa=$!; track $pa
+sleep 0.5
+"$SWPROBE" --ctl "$CTL" --mac $R --name racer race --to $A --from $B --count 200000 --linger-ms 1000 >/dev/null &
+pr=$!; track $pr
+wait $pa; got=$(grep '^received' "$T/a.out")
+check "racing the source check: frames get through ($got)" test "$(echo "$got" | awk '{ print $2 }')" -gt 0
+check "racing the source check: none leaves with a spoofed source" test "$(echo "$got" | awk '{ print $NF }')" = 0
+wait $pr
+
 # A MAC already attached is refused with a reason.
 out=$("$SWPROBE" --ctl "$CTL" --mac $C --name dup recv --count 1 --timeout 100 2>&1)
 check "a second attach of one MAC is refused" sh -c "echo '$out' | grep -q 'already attached'"

@@ -13,12 +13,19 @@
  *           (a hostile stack: N descriptors naming no buffer, then with
  *           --smash a garbage ring index; prints "detached" when the
  *           switch hangs up on it)
+ *   swprobe --ctl PATH --mac MAC race --to MAC --from MAC [--count N]
+ *           (a hostile stack: sends N frames from its own address while a
+ *           second thread keeps flipping the source address of every tx
+ *           buffer between --from and its own, racing the switch's check)
  *   --linger-ms MS keeps the port attached that long after send or recv;
+ *   --expect-from MAC makes recv count frames from any other source as
+ *   "foreign" (printed last);
  *   --ip A.B.C.D registers an IPv4 address (the switch then passes ARP for
  *   it); --reattach makes recv attach again when the switch restarts.
  *
  * recv prints one line: "received N lost L dup D reordered R corrupt C
- * other O arp A" (O: frames not from a probe, A: ARP among them) and exits 0 when it got --count frames in order, 1 otherwise.
+ * other O arp A [foreign F]" (O: frames not from a probe, A: ARP among
+ * them) and exits 0 when it got --count frames in order, 1 otherwise.
  */
 #include "config.h"
 
@@ -26,7 +33,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,9 +200,12 @@ probe_attach(struct nsw_port *p, char *reason, size_t len)
 	return rc;
 }
 
+static const uint8_t	*g_expect_from;	/* recv: the only source expected */
+
 static int
 do_recv(struct nsw_port *p, uint64_t count, int timeout_ms, int quiet_ms)
 {
+	uint64_t	 foreign = 0;
 	struct nsw_desc	 d[64];
 	uint64_t	 got = 0, lost = 0, dup = 0, reord = 0, bad = 0;
 	uint64_t	 other = 0, arp = 0, next = 0, uniq = 0, deadline, last;
@@ -246,6 +259,9 @@ do_recv(struct nsw_port *p, uint64_t count, int timeout_ms, int quiet_ms)
 			if (f != NULL && d[i].len >= 14 && f[12] == 0x08 &&
 			    f[13] == 0x06)
 				arp++;
+			if (g_expect_from != NULL && f != NULL &&
+			    d[i].len >= 12 && memcmp(f + 6, g_expect_from, 6))
+				foreign++;
 			if (f == NULL || d[i].len < sizeof(*h) ||
 			    get_be(h->magic, 4) != PROBE_MAGIC) {
 				other++;
@@ -277,13 +293,48 @@ do_recv(struct nsw_port *p, uint64_t count, int timeout_ms, int quiet_ms)
 	lost = count > uniq ? count - uniq : 0;
 	free(seen);
 	printf("received %llu lost %llu dup %llu reordered %llu corrupt %llu "
-	    "other %llu arp %llu\n", (unsigned long long)got,
+	    "other %llu arp %llu", (unsigned long long)got,
 	    (unsigned long long)lost, (unsigned long long)dup,
 	    (unsigned long long)reord, (unsigned long long)bad,
 	    (unsigned long long)other, (unsigned long long)arp);
+	if (g_expect_from != NULL)
+		printf(" foreign %llu", (unsigned long long)foreign);
+	printf("\n");
 	fflush(stdout);
 	return got == count && lost == 0 && reord == 0 && dup == 0 &&
 	    bad == 0 ? 0 : 1;
+}
+
+/* race: flip the source address of every tx buffer until told to stop. */
+struct racer {
+	struct nsw_port	*p;
+	uint8_t		 mine[6], other[6];
+	atomic_bool	 stop;
+};
+
+static void *
+race_flip(void *arg)
+{
+	struct racer	*r = arg;
+	uint8_t		*base = r->p->region.base;
+	uint32_t	 i;
+	bool		 flip = true;
+
+	/* Every buffer one way, then every buffer back: half the time each. */
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+		const uint8_t *set = flip ? r->other : r->mine;
+
+		for (i = 0; i < r->p->layout.tx_nbufs; i++) {
+			volatile uint8_t *src = base + r->p->layout.tx_bufs +
+			    (uint64_t)i * r->p->layout.buf_size + 6;
+			unsigned k;
+
+			for (k = 0; k < 6; k++)
+				src[k] = set[k];
+		}
+		flip = !flip;
+	}
+	return NULL;
 }
 
 static volatile sig_atomic_t stop;
@@ -313,11 +364,12 @@ main(int argc, char *argv[])
 		{ "reattach", no_argument, NULL, 'r' },
 		{ "smash", no_argument, NULL, 'S' },
 		{ "seq-start", required_argument, NULL, 'Q' },
+		{ "expect-from", required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct nsw_port	 port;
 	const char	*ctl = NULL, *name = "swprobe", *cmd;
-	uint8_t		 mac[6], to[6], from[6];
+	uint8_t		 mac[6], to[6], from[6], expect[6];
 	char		 reason[160];
 	uint64_t	 count = 1;
 	size_t		 size = 64;
@@ -347,6 +399,11 @@ main(int argc, char *argv[])
 		case 'r': g_reattach = 1; break;
 		case 'S': smash = 1; break;
 		case 'Q': g_seq_start = strtoull(optarg, NULL, 0); break;
+		case 'x':
+			if (parse_mac(optarg, expect))
+				die("bad --expect-from");
+			g_expect_from = expect;
+			break;
 		default: die("bad option");
 		}
 	}
@@ -371,6 +428,21 @@ main(int argc, char *argv[])
 			die("bad --size");
 		rc = do_send(&port, have_from ? from : mac, to, count, size,
 		    type);
+	} else if (strcmp(cmd, "race") == 0) {
+		struct racer	r;
+		pthread_t	t;
+
+		if (!have_to || !have_from)
+			die("race needs --to and --from");
+		r.p = &port;
+		memcpy(r.mine, mac, 6);
+		memcpy(r.other, from, 6);
+		atomic_init(&r.stop, false);
+		if (pthread_create(&t, NULL, race_flip, &r) != 0)
+			die("pthread_create");
+		rc = do_send(&port, mac, to, count, size, type);
+		atomic_store(&r.stop, true);
+		pthread_join(t, NULL);
 	} else if (strcmp(cmd, "recv") == 0) {
 		rc = do_recv(&port, count, timeout, quiet);
 	} else if (strcmp(cmd, "scribble") == 0) {
