@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/if_link.h>
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -176,6 +178,26 @@ xu_filter(struct uplink *up, const struct mac_set *want)
 	return err;
 }
 
+/*
+ * Take our program off the interface.  libxdp's detach looks the attached
+ * program up by id, which takes CAP_SYS_ADMIN, long dropped by now; the
+ * netlink request needs only CAP_NET_ADMIN, and with our program's fd as
+ * the one to replace it never removes anybody else's.
+ */
+static void
+xu_detach_prog(struct xu *x)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts,
+	    .old_prog_fd = xdp_program__fd(x->prog));
+	int rc;
+
+	rc = bpf_xdp_detach(x->ifindex, x->mode == XDP_MODE_NATIVE ?
+	    XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE, &opts);
+	if (rc < 0)
+		log_warnx("%s: detaching the XDP program: %s", x->ifname,
+		    strerror(-rc));
+}
+
 static void
 xu_close(struct uplink *up)
 {
@@ -186,7 +208,7 @@ xu_close(struct uplink *up)
 	if (x->umem != NULL)
 		xsk_umem__delete(x->umem);
 	if (x->prog != NULL) {
-		xdp_program__detach(x->prog, x->ifindex, x->mode, 0);
+		xu_detach_prog(x);
 		xdp_program__close(x->prog);
 	}
 	if (x->area != NULL)

@@ -132,4 +132,15 @@ wait $pa
 check "$backend: after a switch restart the port re-attached" grep -q "^re-attached" "$T/a.out"
 check "$backend: and traffic resumed" grep -q "^received 100 lost 0" "$T/a.out"
 
+# A switch that stops leaves the interface as it found it.
+kill $SWPID; wait $SWPID 2>/dev/null
+if [ "$backend" = af_xdp ]; then
+	check "$backend: a stopped switch takes its XDP program off $UP" \
+	    sh -c "! ip -n $SNS link show $UP | grep -q prog/xdp"
+	check "$backend: and says nothing went wrong detaching it" \
+	    sh -c "! grep -q 'detaching the XDP program' '$T/switch.log'"
+fi
+check "$backend: the kernel still answers on $UP once the switch is gone" \
+    ip netns exec $PNS ping -c 1 -W 2 10.199.0.2
+
 finish
