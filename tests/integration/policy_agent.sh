@@ -10,8 +10,9 @@
 # changes the limits of the running service and names what needs a
 # restart; breathing contracts a service whose connections fail, and the
 # log says why; a raw socket is a security event; rupture closed / open /
-# loud; a malformed control message breaks nothing; at the end the agent
-# removes every process and cgroup it made.
+# loud; a malformed control message breaks nothing; a reload that changes
+# the membrane, or adds a user its stack does not admit, is refused; at the
+# end the agent removes every process and cgroup it made.
 : "${TEST_TIMEOUT:=300}"
 . "$(dirname "$0")/lib.sh"
 
@@ -235,7 +236,24 @@ check "after malformed messages the agent still answers" grep -q "^idle" <<<"$(m
 mb frobnicate 2>"$T/bad.err"
 check "an unknown verb: exit 2 and a reason" test $? -eq 2 -a -s "$T/bad.err"
 
-# 10. The agent stops everything it started.
+# 10. What a running membrane cannot take is refused whole, with why.
+cp "$T/membrane.yaml" "$T/orig.yaml"
+sed -i 's|address: 10.199.0.10/24|address: 10.199.0.11/24|' "$T/membrane.yaml"
+mb reload >"$T/reload.out" 2>&1
+rc=$?
+check "a reload that changes membrane web is refused ($rc: $(last_lines "$T/reload.out"))" \
+    sh -c "[ $rc -eq 1 ] && grep -q 'membrane web changed: that takes a restart of the agent; nothing was reloaded' '$T/reload.out'"
+cp "$T/orig.yaml" "$T/membrane.yaml"
+printf '  - name: stranger\n    command: [sleep, "3609"]\n    profile: photon\n    membrane: web\n    user: daemon\n' >>"$T/membrane.yaml"
+mb reload >"$T/reload.out" 2>&1
+rc=$?
+check "a reload adding a service whose user web's stack does not admit is refused ($rc: $(last_lines "$T/reload.out"))" \
+    sh -c "[ $rc -eq 1 ] && grep -q 'membrane web: a service runs as a user its stack does not let attach yet' '$T/reload.out'"
+check "and that service was not started" not sh -c 'pgrep -x sleep -a | grep -q " 3609$"'
+check "the membrane still answers at its old address" ip netns exec $PNS ping -c 1 -W 2 10.199.0.10
+cp "$T/orig.yaml" "$T/membrane.yaml"
+
+# 11. The agent stops everything it started.
 cgdir=$(dirname "$cgpath")
 kill -TERM $AGENTPID
 wait_exit $AGENTPID 15
