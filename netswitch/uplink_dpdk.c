@@ -213,12 +213,37 @@ uplink_dpdk_open(const char *arg, unsigned mtu, char *err, size_t errlen)
 		up->mtu = rte_eth_dev_get_mtu(port, &m) == 0 ? m :
 		    NSW_MTU_DEFAULT;
 	}
+	/* What the driver carries: its MTU limit, and its frame limit. */
 	up->mtu_max = info.max_mtu < NSW_MTU_MAX ? info.max_mtu : NSW_MTU_MAX;
-	if (mtu > up->mtu || mtu > up->mtu_max) {
-		snprintf(err, errlen, "--mtu %u: the DPDK port's MTU is %u%s",
-		    mtu, up->mtu, up->mtu_max < up->mtu ? " (its driver "
-		    "carries less)" : "");
+	if (info.max_rx_pktlen > RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN &&
+	    info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN <
+	    up->mtu_max)
+		up->mtu_max = info.max_rx_pktlen - RTE_ETHER_HDR_LEN -
+		    RTE_ETHER_CRC_LEN;
+	if (mtu > up->mtu_max) {
+		snprintf(err, errlen, "--mtu %u: the DPDK port (%s) carries at "
+		    "most %u", mtu, info.driver_name != NULL ?
+		    info.driver_name : "?", up->mtu_max);
 		goto fail_eal;
+	}
+	/*
+	 * A port reports its driver's default (net_af_packet: 1500, whatever
+	 * the interface's); asking for more sets the port's MTU, as any DPDK
+	 * application does.  The driver says no if it cannot (net_af_packet:
+	 * a frame must fit its framesz).
+	 */
+	if (mtu > up->mtu) {
+		if ((rc = rte_eth_dev_set_mtu(port, (uint16_t)mtu)) != 0) {
+			snprintf(err, errlen, "--mtu %u: the DPDK port's MTU is "
+			    "%u and its driver (%s) refuses %u: %s%s", mtu,
+			    up->mtu, info.driver_name != NULL ?
+			    info.driver_name : "?", mtu, rte_strerror(-rc),
+			    info.driver_name != NULL && strcmp(info.driver_name,
+			    "net_af_packet") == 0 ? " (give the vdev a framesz "
+			    "that holds the frame, e.g. framesz=4096)" : "");
+			goto fail_eal;
+		}
+		up->mtu = mtu;
 	}
 	/* Every frame in one mbuf: room for the largest the switch passes. */
 	if (mtu == 0)

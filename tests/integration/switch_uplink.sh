@@ -50,6 +50,11 @@ start_switch() {
 # Bad uplinks and missing privileges are refused with the reason.
 out=$(ip netns exec $SNS "$SWITCH" --uplink "${spec%%:*}:mbnosuch0" --ctl "$T/x.sock" --xdp-prog "$XDP_OBJ" 2>&1)
 check "$backend: a missing interface is named" sh -c "echo \"\$1\" | grep -q mbnosuch0" _ "$out"
+if [ "$backend" = dpdk ]; then
+	out=$(ip netns exec $SNS "$SWITCH" --uplink "$spec" --mtu 3000 --ctl "$T/x.sock" 2>&1)
+	check "$backend: an MTU above what the port's driver carries is refused, naming its limit" \
+	    sh -c "echo \"\$1\" | grep -q 'mtu 3000: the DPDK port (net_af_packet) carries at most 1500'" _ "$out"
+fi
 out=$(ip netns exec $SNS setpriv --bounding-set=-net_admin "$SWITCH" --uplink "$spec" --ctl "$T/x.sock" --xdp-prog "$XDP_OBJ" 2>&1)
 check "$backend: a missing privilege is named" sh -c "echo \"\$1\" | grep -q 'needs CAP_NET_ADMIN'" _ "$out"
 
