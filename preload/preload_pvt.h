@@ -36,6 +36,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -105,6 +106,8 @@ struct pl_real {
 	int	(*epoll_pwait2)(int, struct epoll_event *, int,
 		    const struct timespec *, const sigset_t *);
 	int	(*sigaction)(int, const struct sigaction *, struct sigaction *);
+	int	(*getaddrinfo)(const char *, const char *,
+		    const struct addrinfo *, struct addrinfo **);
 };
 
 extern struct pl_real	pl_real;
