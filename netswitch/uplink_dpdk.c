@@ -166,6 +166,7 @@ uplink_dpdk_open(const char *arg, unsigned mtu, char *err, size_t errlen)
 	struct uplink		*up = NULL;
 	struct du		*d = NULL;
 	char			*buf = NULL, *argv[DU_MAX_ARGS];
+	const char		*step;
 	cpu_set_t		 cpus;
 	uint16_t		 port, nports = 0;
 	int			 argc, rc;
@@ -256,17 +257,20 @@ uplink_dpdk_open(const char *arg, unsigned mtu, char *err, size_t errlen)
 		goto fail_eal;
 	}
 	memset(&conf, 0, sizeof(conf));
-	if ((rc = rte_eth_dev_configure(port, 1, 1, &conf)) != 0 ||
-	    (rc = rte_eth_rx_queue_setup(port, 0, DU_RING,
-	    (unsigned)rte_eth_dev_socket_id(port), NULL, d->pool)) != 0 ||
-	    (rc = rte_eth_tx_queue_setup(port, 0, DU_RING,
-	    (unsigned)rte_eth_dev_socket_id(port), NULL)) != 0 ||
-	    (rc = rte_eth_dev_start(port)) != 0) {
-		snprintf(err, errlen, "dpdk: port %u (%s): %s", port,
-		    info.driver_name != NULL ? info.driver_name : "?",
-		    rte_strerror(-rc));
-		goto fail_eal;
-	}
+	step = "configuring it";
+	if ((rc = rte_eth_dev_configure(port, 1, 1, &conf)) != 0)
+		goto fail_port;
+	step = "its receive queue";
+	if ((rc = rte_eth_rx_queue_setup(port, 0, DU_RING,
+	    (unsigned)rte_eth_dev_socket_id(port), NULL, d->pool)) != 0)
+		goto fail_port;
+	step = "its transmit queue";
+	if ((rc = rte_eth_tx_queue_setup(port, 0, DU_RING,
+	    (unsigned)rte_eth_dev_socket_id(port), NULL)) != 0)
+		goto fail_port;
+	step = "starting it";
+	if ((rc = rte_eth_dev_start(port)) != 0)
+		goto fail_port;
 	/* The switch owns the port: it must see every stack's MAC. */
 	(void)rte_eth_promiscuous_enable(port);
 	up->ops = &du_ops;
@@ -274,6 +278,18 @@ uplink_dpdk_open(const char *arg, unsigned mtu, char *err, size_t errlen)
 	log_info("dpdk uplink: port %u, driver %s", port, info.driver_name);
 	free(buf);
 	return up;
+fail_port:
+	/*
+	 * A driver that wants larger receive buffers than the MTU needs
+	 * (net_af_packet with a framesz above 2048) says so in its own log
+	 * line and fails with ENOMEM.
+	 */
+	snprintf(err, errlen, "dpdk: port %u (%s): %s: %s%s", port,
+	    info.driver_name != NULL ? info.driver_name : "?", step,
+	    rte_strerror(-rc), rc == -ENOMEM && strcmp(step,
+	    "its receive queue") == 0 ? " (the driver's frames do not fit "
+	    "buffers sized for the MTU; see its message above, and give "
+	    "it smaller frames, e.g. net_af_packet's framesz=2048)" : "");
 fail_eal:
 	rte_eal_cleanup();
 fail:

@@ -54,6 +54,9 @@ if [ "$backend" = dpdk ]; then
 	out=$(ip netns exec $SNS "$SWITCH" --uplink "$spec" --mtu 3000 --ctl "$T/x.sock" 2>&1)
 	check "$backend: an MTU above what the port's driver carries is refused, naming its limit" \
 	    sh -c "echo \"\$1\" | grep -q 'mtu 3000: the DPDK port (net_af_packet) carries at most 1500'" _ "$out"
+	out=$(ip netns exec $SNS "$SWITCH" --uplink "$spec,framesz=4096" --ctl "$T/x.sock" 2>&1)
+	check "$backend: a driver whose frames outgrow the switch's buffers is refused, saying so" \
+	    sh -c "echo \"\$1\" | grep -q 'its receive queue: .*do not fit buffers sized for the MTU'" _ "$out"
 fi
 out=$(ip netns exec $SNS setpriv --bounding-set=-net_admin "$SWITCH" --uplink "$spec" --ctl "$T/x.sock" --xdp-prog "$XDP_OBJ" 2>&1)
 check "$backend: a missing privilege is named" sh -c "echo \"\$1\" | grep -q 'needs CAP_NET_ADMIN'" _ "$out"
