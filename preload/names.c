@@ -3,8 +3,8 @@
  *
  * glibc's resolver sends its queries from sockets it makes inside libc,
  * which an LD_PRELOAD library never sees: in a namespace whose only way
- * out is the membrane, every lookup would fail.  getaddrinfo and the
- * gethostbyname family are therefore answered here, by c-ares, whose
+ * out is the membrane, every lookup would fail.  getaddrinfo, getnameinfo
+ * and the gethostbyname family are therefore answered here, by c-ares, whose
  * sockets are made with socket() and so are membrane sockets, and whose
  * waiting is done with this library's poll().  c-ares reads /etc/hosts
  * first, then asks DNS: the servers in MEMBRANE_DNS if set, else those the
@@ -538,4 +538,70 @@ PL_EXPORT struct hostent *
 gethostbyname(const char *name)
 {
 	return gethostbyname2(name, AF_INET);
+}
+
+struct names_rev {
+	bool	 done;
+	int	 status;
+	char	 name[NI_MAXHOST];
+};
+
+static void
+names_rev_done(void *arg, int status, int timeouts, char *node, char *service)
+{
+	struct names_rev *r = arg;
+
+	(void)timeouts;
+	(void)service;
+	r->status = status;
+	if (status == ARES_SUCCESS && node != NULL)
+		snprintf(r->name, sizeof(r->name), "%s", node);
+	else if (status == ARES_SUCCESS)
+		r->status = ARES_ENOTFOUND;
+	r->done = true;
+}
+
+/*
+ * getnameinfo: libc formats the service and the numeric address and checks
+ * the arguments; the name of the address comes from /etc/hosts or a PTR
+ * query through the membrane.
+ */
+PL_EXPORT int
+getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
+    socklen_t hostlen, char *serv, socklen_t servlen, int flags)
+{
+	struct names_rev	 r = { false, ARES_ENOTFOUND, "" };
+	ares_channel		 ch;
+	int			 rc;
+
+	if (pl_real.getnameinfo == NULL)
+		real_init();	/* before the library's constructor ran */
+	if (host == NULL || hostlen == 0 || (flags & NI_NUMERICHOST) ||
+	    sa == NULL || (sa->sa_family != AF_INET &&
+	    sa->sa_family != AF_INET6))
+		return pl_real.getnameinfo(sa, salen, host, hostlen, serv,
+		    servlen, flags);
+	rc = pl_real.getnameinfo(sa, salen, host, hostlen, serv, servlen,
+	    (flags | NI_NUMERICHOST) & ~NI_NAMEREQD);
+	if (rc != 0)
+		return rc;
+	if ((rc = names_channel(&ch)) == ARES_SUCCESS) {
+		ares_getnameinfo(ch, sa, (ares_socklen_t)salen,
+		    ARES_NI_LOOKUPHOST | ARES_NI_NAMEREQD |
+		    (flags & NI_NOFQDN ? ARES_NI_NOFQDN : 0), names_rev_done,
+		    &r);
+		names_run(ch, &r.done);
+		ares_destroy(ch);
+		rc = r.status;
+	}
+	if (rc == ARES_SUCCESS) {
+		if (strlen(r.name) >= hostlen)
+			return EAI_OVERFLOW;
+		memcpy(host, r.name, strlen(r.name) + 1);
+		return 0;
+	}
+	/* No name: the number stands, unless a name was required. */
+	if (!(flags & NI_NAMEREQD))
+		return 0;
+	return names_eai(rc) == EAI_AGAIN ? EAI_AGAIN : EAI_NONAME;
 }

@@ -108,6 +108,8 @@ struct pl_real {
 	int	(*sigaction)(int, const struct sigaction *, struct sigaction *);
 	int	(*getaddrinfo)(const char *, const char *,
 		    const struct addrinfo *, struct addrinfo **);
+	int	(*getnameinfo)(const struct sockaddr *, socklen_t, char *,
+		    socklen_t, char *, socklen_t, int);
 };
 
 extern struct pl_real	pl_real;

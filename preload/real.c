@@ -44,7 +44,7 @@ real_init(void)
 	REAL(select); REAL(pselect); REAL(epoll_create);
 	REAL(epoll_create1); REAL(epoll_ctl); REAL(epoll_wait);
 	REAL(epoll_pwait); REAL(epoll_pwait2); REAL(sigaction);
-	REAL(getaddrinfo);
+	REAL(getaddrinfo); REAL(getnameinfo);
 
 	real_need(pl_real.socket, "socket");
 	real_need(pl_real.close, "close");
@@ -56,4 +56,5 @@ real_init(void)
 	real_need(pl_real.epoll_ctl, "epoll_ctl");
 	real_need(pl_real.sigaction, "sigaction");
 	real_need(pl_real.getaddrinfo, "getaddrinfo");
+	real_need(pl_real.getnameinfo, "getnameinfo");
 }

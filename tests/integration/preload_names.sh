@@ -4,7 +4,8 @@
 # record names it).  From a namespace with nothing but loopback, where
 # glibc's own resolver cannot reach anything, unmodified programs resolve
 # through libmembrane.so: getent (getaddrinfo and gethostbyname2), python3
-# (the error codes), and curl fetching a file by name (SHA-256).  A name in
+# (the error codes, getnameinfo by PTR), and curl fetching a file by name
+# (SHA-256).  A name in
 # /etc/hosts is answered without DNS; MEMBRANE_DNS overrides the bus.
 : "${TEST_TIMEOUT:=180}"
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +18,8 @@ app_ns
 
 ip netns exec $PNS dnsmasq --no-daemon --conf-file=/dev/null --no-resolv \
     --no-hosts --interface=$PK --bind-interfaces --port=53 \
-    --local=/mb.test/ --host-record=peer.mb.test,10.199.0.1 \
+    --local=/mb.test/ --local=/0.199.10.in-addr.arpa/ \
+    --host-record=peer.mb.test,10.199.0.1 \
     --host-record=dual.mb.test,10.199.0.7,fd00:199::7 \
     --cname=www.mb.test,peer.mb.test \
     --pid-file="$T/dnsmasq.pid" --log-queries --log-facility=- \
@@ -75,6 +77,13 @@ try:
 except socket.gaierror as e:
     print("service", "ok" if e.errno == socket.EAI_SERVICE else e.errno)
 print("byname", socket.gethostbyname("peer.mb.test"))
+print("rev", socket.getnameinfo(("10.199.0.1", 80), 0))
+print("revnum", socket.getnameinfo(("10.199.0.250", 8000), socket.NI_NUMERICSERV))
+try:
+    print("revreq", socket.getnameinfo(("10.199.0.250", 80), socket.NI_NAMEREQD))
+except socket.gaierror as e:
+    print("revreq", "ok" if e.errno == socket.EAI_NONAME else e.errno)
+print("revhosts", socket.getnameinfo(("127.0.0.1", 22), 0))
 PY
 )
 check "getaddrinfo with a service and AI_CANONNAME ($(echo $out | head -c 200))" \
@@ -84,6 +93,10 @@ check "without a socket type, one entry per type, as glibc gives" \
 check "an unknown name is EAI_NONAME" sh -c "echo \"\$1\" | grep -q '^gaierror nosuch.mb.test ok'" _ "$out"
 check "an unknown service is EAI_SERVICE" sh -c "echo \"\$1\" | grep -q '^service ok'" _ "$out"
 check "gethostbyname answers too" sh -c "echo \"\$1\" | grep -q '^byname 10.199.0.1$'" _ "$out"
+check "getnameinfo finds an address's name by PTR" sh -c "echo \"\$1\" | grep -q \"^rev ('peer.mb.test', 'http')\"" _ "$out"
+check "an address without a name stays a number" sh -c "echo \"\$1\" | grep -q \"^revnum ('10.199.0.250', '8000')\"" _ "$out"
+check "unless NI_NAMEREQD: EAI_NONAME" sh -c "echo \"\$1\" | grep -q '^revreq ok'" _ "$out"
+check "an address in /etc/hosts is named from there" sh -c "echo \"\$1\" | grep -q \"^revhosts ('localhost', 'ssh')\"" _ "$out"
 
 # MEMBRANE_DNS names the server, whatever the bus says: here, nobody.
 app env MEMBRANE_BUS="$T/bus" MEMBRANE_DNS=10.199.0.99 RES_OPTIONS="timeout:1 attempts:1" \
