@@ -3,10 +3,11 @@
  *
  * glibc's resolver sends its queries from sockets it makes inside libc,
  * which an LD_PRELOAD library never sees: in a namespace whose only way
- * out is the membrane, every lookup would fail.  getaddrinfo, getnameinfo
- * and the gethostbyname family are therefore answered here, by c-ares, whose
- * sockets are made with socket() and so are membrane sockets, and whose
- * waiting is done with this library's poll().  c-ares reads /etc/hosts
+ * out is the membrane, every lookup would fail.  getaddrinfo, getnameinfo,
+ * gethostbyaddr and the gethostbyname family are therefore answered here,
+ * by c-ares, whose sockets are made with socket() and so are membrane
+ * sockets, and whose waiting is done with this library's poll().  c-ares
+ * reads /etc/hosts
  * first, then asks DNS: the servers in MEMBRANE_DNS if set, else those the
  * membrane's stack publishes on the bus (DHCP's, or its --dns), else those
  * of /etc/resolv.conf.  Numeric addresses and a NULL node never need the
@@ -604,4 +605,91 @@ getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
 	if (!(flags & NI_NAMEREQD))
 		return 0;
 	return names_eai(rc) == EAI_AGAIN ? EAI_AGAIN : EAI_NONAME;
+}
+
+struct names_host {
+	bool	 done;
+	int	 status;
+	char	 name[NI_MAXHOST];
+};
+
+static void
+names_host_done(void *arg, int status, int timeouts, struct hostent *he)
+{
+	struct names_host *r = arg;
+
+	(void)timeouts;
+	r->status = status;
+	if (status == ARES_SUCCESS && he != NULL && he->h_name != NULL)
+		snprintf(r->name, sizeof(r->name), "%s", he->h_name);
+	else if (status == ARES_SUCCESS)
+		r->status = ARES_ENOTFOUND;
+	r->done = true;
+}
+
+/* gethostbyaddr_r: the address's name (no aliases), in the caller's buffer. */
+PL_EXPORT int
+gethostbyaddr_r(const void *addr, socklen_t len, int af, struct hostent *ret,
+    char *buf, size_t buflen, struct hostent **result, int *h_errnop)
+{
+	struct names_host	 r = { false, ARES_ENOTFOUND, "" };
+	ares_channel		 ch;
+	size_t			 need, alen = af == AF_INET6 ? 16 : 4;
+	char			*at, **list;
+	int			 rc;
+
+	*result = NULL;
+	if ((af != AF_INET && af != AF_INET6) || addr == NULL ||
+	    len != (socklen_t)alen) {
+		*h_errnop = NETDB_INTERNAL;
+		return EINVAL;
+	}
+	if ((rc = names_channel(&ch)) == ARES_SUCCESS) {
+		ares_gethostbyaddr(ch, addr, (int)len, af, names_host_done, &r);
+		names_run(ch, &r.done);
+		ares_destroy(ch);
+		rc = r.status;
+	}
+	if (rc != ARES_SUCCESS) {
+		rc = names_eai(rc);
+		*h_errnop = rc == EAI_NONAME ? HOST_NOT_FOUND :
+		    rc == EAI_NODATA ? NO_DATA : rc == EAI_AGAIN ? TRY_AGAIN :
+		    NO_RECOVERY;
+		return rc == EAI_MEMORY ? ENOMEM : 0;
+	}
+	need = 3 * sizeof(char *) + alen + strlen(r.name) + 1 + sizeof(char *);
+	if (buflen < need) {
+		*h_errnop = NETDB_INTERNAL;
+		return ERANGE;
+	}
+	at = buf + ((sizeof(char *) - (uintptr_t)buf % sizeof(char *)) %
+	    sizeof(char *));
+	list = (char **)(void *)at;
+	list[0] = (char *)(list + 3);
+	list[1] = NULL;
+	list[2] = NULL;			/* the aliases: none */
+	memcpy(list[0], addr, alen);
+	ret->h_addr_list = list;
+	ret->h_aliases = list + 2;
+	ret->h_name = strcpy(list[0] + alen, r.name);
+	ret->h_addrtype = af;
+	ret->h_length = (int)alen;
+	*result = ret;
+	return 0;
+}
+
+PL_EXPORT struct hostent *
+gethostbyaddr(const void *addr, socklen_t len, int af)
+{
+	struct hostent	*r = NULL;
+	int		 rc, herr = 0;
+
+	rc = gethostbyaddr_r(addr, len, af, &names_he, names_hebuf,
+	    sizeof(names_hebuf), &r, &herr);
+	if (r == NULL) {
+		h_errno = herr;
+		if (rc != 0)
+			errno = rc;
+	}
+	return r;
 }

@@ -52,6 +52,12 @@ check "a name with IPv4 and IPv6 addresses gives both ($(echo $out))" \
 out=$(app "${NAMES_ENV[@]}" getent hosts www.mb.test 2>&1)
 check "gethostbyname2 follows a CNAME to its address and canonical name ($out)" \
     sh -c "echo \"\$1\" | grep -q '^10\.199\.0\.1 *peer\.mb\.test'" _ "$out"
+out=$(app "${NAMES_ENV[@]}" getent hosts 10.199.0.1 2>&1)
+check "gethostbyaddr names 10.199.0.1 by PTR ($out)" \
+    sh -c "echo \"\$1\" | grep -q '^10\.199\.0\.1 *peer\.mb\.test'" _ "$out"
+app "${NAMES_ENV[@]}" getent hosts 10.199.0.250 >/dev/null 2>&1
+rc=$?
+check "gethostbyaddr of an address without a name: getent exits 2 ($rc)" test $rc -eq 2
 app "${NAMES_ENV[@]}" getent ahosts nosuch.mb.test >/dev/null 2>&1
 rc=$?
 check "an unknown name: getent exits 2 ($rc)" test $rc -eq 2
