@@ -129,6 +129,24 @@ names_timing(struct ares_options *o)
 	}
 }
 
+/* Say once on stderr that the DNS servers named by what cannot be used. */
+static void
+names_say_bad(const char *what, const char *csv)
+{
+	static atomic_bool	said;
+	char			line[512];
+	int			n;
+
+	if (atomic_exchange(&said, true))
+		return;
+	n = snprintf(line, sizeof(line), "libmembrane: %s=%s is not a list "
+	    "of DNS servers (address[:port],...): names cannot be looked "
+	    "up\n", what, csv);
+	if (n > 0)
+		(void)!pl_real.write(2, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+}
+
 /* A channel that asks the membrane's DNS servers; an ARES_ status. */
 static int
 names_channel(ares_channel *ch)
@@ -152,6 +170,8 @@ names_channel(ares_channel *ch)
 	if (csv[0] != '\0' && (rc = ares_set_servers_csv(*ch, csv)) !=
 	    ARES_SUCCESS) {
 		ares_destroy(*ch);
+		names_say_bad(env != NULL && env[0] != '\0' ? "MEMBRANE_DNS" :
+		    "the bus record's dns", csv);
 		return rc;
 	}
 	return ARES_SUCCESS;

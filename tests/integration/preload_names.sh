@@ -110,6 +110,11 @@ app env MEMBRANE_BUS="$T/bus" MEMBRANE_DNS=10.199.0.99 RES_OPTIONS="timeout:1 at
 rc=$?
 check "MEMBRANE_DNS overrides the bus: a server that is not there fails the lookup ($rc)" test $rc -eq 2
 
+app env MEMBRANE_BUS="$T/bus" MEMBRANE_DNS=not-an-address getent ahostsv4 peer.mb.test >/dev/null 2>"$T/bad.err"
+rc=$?
+check "a MEMBRANE_DNS that is no address fails the lookup and says why ($rc: $(last_lines "$T/bad.err"))" \
+    sh -c "[ $rc -eq 2 ] && grep -q 'libmembrane: MEMBRANE_DNS=not-an-address is not a list of DNS servers' '$T/bad.err'"
+
 # curl fetches by name, through the membrane.
 if ! asan_hangs curl; then
 	app "${NAMES_ENV[@]}" curl -sS --fail --noproxy '*' --max-time 60 \
