@@ -228,20 +228,16 @@ uplink_dpdk_open(const char *arg, unsigned mtu, char *err, size_t errlen)
 		goto fail_eal;
 	}
 	/*
-	 * A port reports its driver's default (net_af_packet: 1500, whatever
-	 * the interface's); asking for more sets the port's MTU, as any DPDK
-	 * application does.  The driver says no if it cannot (net_af_packet:
-	 * a frame must fit its framesz).
+	 * A port reports its driver's default MTU, not the interface's;
+	 * asking for more, within the limit above, sets the port's MTU, as
+	 * any DPDK application does, and the driver may still say no.
 	 */
 	if (mtu > up->mtu) {
 		if ((rc = rte_eth_dev_set_mtu(port, (uint16_t)mtu)) != 0) {
 			snprintf(err, errlen, "--mtu %u: the DPDK port's MTU is "
-			    "%u and its driver (%s) refuses %u: %s%s", mtu,
+			    "%u and its driver (%s) refuses %u: %s", mtu,
 			    up->mtu, info.driver_name != NULL ?
-			    info.driver_name : "?", mtu, rte_strerror(-rc),
-			    info.driver_name != NULL && strcmp(info.driver_name,
-			    "net_af_packet") == 0 ? " (give the vdev a framesz "
-			    "that holds the frame, e.g. framesz=4096)" : "");
+			    info.driver_name : "?", mtu, rte_strerror(-rc));
 			goto fail_eal;
 		}
 		up->mtu = mtu;
