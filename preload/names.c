@@ -7,11 +7,10 @@
  * gethostbyaddr and the gethostbyname family are therefore answered here,
  * by c-ares, whose sockets are made with socket() and so are membrane
  * sockets, and whose waiting is done with this library's poll().  c-ares
- * reads /etc/hosts
- * first, then asks DNS: the servers in MEMBRANE_DNS if set, else those the
- * membrane's stack publishes on the bus (DHCP's, or its --dns), else those
- * of /etc/resolv.conf.  Numeric addresses and a NULL node never need the
- * network and go to libc.
+ * reads /etc/hosts first, then asks DNS: the servers in MEMBRANE_DNS if
+ * set, else those the membrane's stack publishes on the bus (DHCP's, or
+ * its --dns), else those of /etc/resolv.conf.  Numeric addresses and a
+ * NULL node never need the network and go to libc.
  */
 #include "config.h"
 
@@ -32,6 +31,7 @@
 
 #define NAMES_BUS_DIR	MBS_RUN_DIR "/bus/net"
 #define NAMES_CSV_MAX	256
+#define NAMES_ADDRS_MAX	64	/* a hostent's addresses, at most */
 
 static pthread_once_t	names_once = PTHREAD_ONCE_INIT;
 static int		names_lib_rc = ARES_ENOTINITIALIZED;
@@ -276,34 +276,28 @@ names_is_number(const char *service)
 }
 
 /*
- * The port of service for protocol proto ("tcp" or "udp"): 0 with the
- * port in network order, 1 if the service has no such protocol, or an EAI_
- * code.
+ * The port of service (none: 0) for protocol proto ("tcp" or "udp"), in
+ * network order; false if the service has no such protocol.
  */
-static int
-names_port(const char *service, const char *proto, int flags, uint16_t *port)
+static bool
+names_port(const char *service, const char *proto, uint16_t *port)
 {
 	struct servent	se, *r = NULL;
-	char		buf[1024], *end;
-	unsigned long	v;
+	char		buf[1024];
 
 	*port = 0;
 	if (service == NULL)
-		return 0;
-	v = strtoul(service, &end, 10);
+		return true;
 	if (names_is_number(service)) {
-		if (v > 65535)
-			return EAI_SERVICE;
-		*port = htons((uint16_t)v);
-		return 0;
+		/* libc keeps the low 16 bits of a number too large. */
+		*port = htons((uint16_t)strtoul(service, NULL, 10));
+		return true;
 	}
-	if (flags & AI_NUMERICSERV)
-		return EAI_NONAME;
 	if (getservbyname_r(service, proto, &se, buf, sizeof(buf), &r) != 0 ||
 	    r == NULL)
-		return 1;
+		return false;
 	*port = (uint16_t)se.s_port;
-	return 0;
+	return true;
 }
 
 /* One result in one block, as libc's freeaddrinfo frees it. */
@@ -368,27 +362,37 @@ getaddrinfo(const char *node, const char *service,
 	if (h.ai_socktype != 0 && h.ai_socktype != SOCK_STREAM &&
 	    h.ai_socktype != SOCK_DGRAM && h.ai_socktype != SOCK_RAW)
 		return EAI_SOCKTYPE;
-	/* Which socket types, on which ports: as libc answers. */
+	/* Which socket types, on which ports: as libc answers, in its order. */
+	if (service != NULL && (h.ai_flags & AI_NUMERICSERV) &&
+	    !names_is_number(service))
+		return EAI_NONAME;
+	if (h.ai_socktype != 0 && h.ai_socktype != SOCK_RAW &&
+	    h.ai_protocol != 0 && h.ai_protocol != (h.ai_socktype ==
+	    SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
+		return EAI_SOCKTYPE;
 	for (k = 0; k < 3; k++) {
-		want[k] = h.ai_socktype == 0 ? true :
-		    h.ai_socktype == kinds[k].type;
+		/*
+		 * A protocol asked for rules out the types that do not carry
+		 * it, raw too unless raw is asked for (libc's table).
+		 */
+		want[k] = (h.ai_socktype == 0 || h.ai_socktype ==
+		    kinds[k].type) && (h.ai_protocol == 0 ||
+		    kinds[k].proto == h.ai_protocol ||
+		    (kinds[k].proto == 0 && h.ai_socktype == SOCK_RAW));
 		ports[k] = 0;
 		if (!want[k])
 			continue;
 		if (kinds[k].name == NULL) {
-			/* Raw: with no service or a number, as libc has it. */
-			rc = names_port(service, "tcp", h.ai_flags, &ports[k]);
-			if (rc > 1)
-				return rc;
-			want[k] = service == NULL || (rc == 0 &&
+			/*
+			 * Raw, as libc has it: never with a service asked
+			 * of a raw socket, else with none or a number.
+			 */
+			(void)names_port(service, "tcp", &ports[k]);
+			want[k] = service == NULL || (h.ai_socktype == 0 &&
 			    names_is_number(service));
 			continue;
 		}
-		rc = names_port(service, kinds[k].name, h.ai_flags, &ports[k]);
-		if (rc == 1)
-			want[k] = false;
-		else if (rc != 0)
-			return rc;
+		want[k] = names_port(service, kinds[k].name, &ports[k]);
 	}
 	if (!want[0] && !want[1] && !want[2])
 		return EAI_SERVICE;
@@ -462,20 +466,61 @@ getaddrinfo(const char *node, const char *service,
 	return 0;
 }
 
+/* The h_errno for an EAI_ code; the _r functions' return value. */
+static int
+names_herr(int eai, int *h_errnop)
+{
+	*h_errnop = eai == EAI_NONAME ? HOST_NOT_FOUND : eai == EAI_NODATA ?
+	    NO_DATA : eai == EAI_AGAIN ? TRY_AGAIN : NO_RECOVERY;
+	return eai == EAI_MEMORY ? ENOMEM : 0;
+}
+
+/*
+ * Lay out a hostent in buf: name, no aliases, the n addresses of af in
+ * addrs.  Pointers first (aligned), then the addresses, then the name.
+ */
+static int
+names_hostent(struct hostent *ret, char *buf, size_t buflen, int af,
+    const char *name, const void *const *addrs, size_t n,
+    struct hostent **result, int *h_errnop)
+{
+	size_t	 alen = af == AF_INET6 ? 16 : 4, i;
+	char	*at, **list;
+
+	if (buflen < (n + 2) * sizeof(char *) + n * alen + strlen(name) + 1 +
+	    sizeof(char *)) {
+		*h_errnop = NETDB_INTERNAL;
+		return ERANGE;
+	}
+	at = buf + ((sizeof(char *) - (uintptr_t)buf % sizeof(char *)) %
+	    sizeof(char *));
+	list = (char **)(void *)at;
+	at = (char *)(list + n + 2);
+	for (i = 0; i < n; i++, at += alen)
+		list[i] = memcpy(at, addrs[i], alen);
+	list[n] = NULL;
+	list[n + 1] = NULL;		/* the aliases: none */
+	ret->h_addr_list = list;
+	ret->h_aliases = list + n + 1;
+	ret->h_name = strcpy(at, name);
+	ret->h_addrtype = af;
+	ret->h_length = (int)alen;
+	*result = ret;
+	return 0;
+}
+
 /*
  * gethostbyname2_r on top of getaddrinfo: the canonical name, no aliases,
- * every address of af, all in the caller's buffer.
+ * the addresses of af, all in the caller's buffer.
  */
 PL_EXPORT int
 gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf,
     size_t buflen, struct hostent **result, int *h_errnop)
 {
 	struct addrinfo	 hints, *ai = NULL, *p;
-	size_t		 alen = af == AF_INET6 ? 16 : 4, naddr = 0, need;
-	const char	*cn;
-	char		*at;
-	char		**list;
-	int		 rc, i;
+	const void	*addrs[NAMES_ADDRS_MAX];
+	size_t		 n = 0;
+	int		 rc;
 
 	*result = NULL;
 	if (af != AF_INET && af != AF_INET6) {
@@ -486,46 +531,16 @@ gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf,
 	hints.ai_family = af;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_CANONNAME;
-	if ((rc = getaddrinfo(name, NULL, &hints, &ai)) != 0) {
-		*h_errnop = rc == EAI_NONAME ? HOST_NOT_FOUND :
-		    rc == EAI_NODATA ? NO_DATA : rc == EAI_AGAIN ? TRY_AGAIN :
-		    NO_RECOVERY;
-		return rc == EAI_MEMORY ? ENOMEM : 0;
-	}
-	for (p = ai; p != NULL; p = p->ai_next)
-		naddr++;
-	cn = ai->ai_canonname != NULL ? ai->ai_canonname : name;
-	/* Pointers first (aligned), then the addresses, then the name. */
-	need = (naddr + 2) * sizeof(char *) + naddr * alen + strlen(cn) + 1 +
-	    sizeof(char *);
-	if (buflen < need) {
-		freeaddrinfo(ai);
-		*h_errnop = NETDB_INTERNAL;
-		return ERANGE;
-	}
-	at = buf + ((sizeof(char *) - (uintptr_t)buf % sizeof(char *)) %
-	    sizeof(char *));
-	list = (char **)(void *)at;
-	ret->h_aliases = list + naddr + 1;
-	ret->h_aliases[0] = NULL;
-	ret->h_addr_list = list;
-	at = (char *)(list + naddr + 2);
-	for (p = ai, i = 0; p != NULL; p = p->ai_next, i++) {
-		const void *a = af == AF_INET6 ?
+	if ((rc = getaddrinfo(name, NULL, &hints, &ai)) != 0)
+		return names_herr(rc, h_errnop);
+	for (p = ai; p != NULL && n < NAMES_ADDRS_MAX; p = p->ai_next)
+		addrs[n++] = af == AF_INET6 ?
 		    (const void *)&((struct sockaddr_in6 *)p->ai_addr)->sin6_addr :
 		    (const void *)&((struct sockaddr_in *)p->ai_addr)->sin_addr;
-
-		memcpy(at, a, alen);
-		list[i] = at;
-		at += alen;
-	}
-	list[naddr] = NULL;
-	ret->h_name = strcpy(at, cn);
-	ret->h_addrtype = af;
-	ret->h_length = (int)alen;
+	rc = names_hostent(ret, buf, buflen, af, ai->ai_canonname != NULL ?
+	    ai->ai_canonname : name, addrs, n, result, h_errnop);
 	freeaddrinfo(ai);
-	*result = ret;
-	return 0;
+	return rc;
 }
 
 PL_EXPORT int
@@ -536,17 +551,14 @@ gethostbyname_r(const char *name, struct hostent *ret, char *buf,
 	    h_errnop);
 }
 
+/* The non-reentrant forms answer in this thread's buffer. */
 static __thread struct hostent	names_he;
 static __thread char		names_hebuf[4096];
 
-PL_EXPORT struct hostent *
-gethostbyname2(const char *name, int af)
+/* What a non-reentrant form returns once its _r form has run. */
+static struct hostent *
+names_static(int rc, struct hostent *r, int herr)
 {
-	struct hostent	*r = NULL;
-	int		 rc, herr = 0;
-
-	rc = gethostbyname2_r(name, af, &names_he, names_hebuf,
-	    sizeof(names_hebuf), &r, &herr);
 	if (r == NULL) {
 		h_errno = herr;
 		if (rc != 0)
@@ -556,11 +568,23 @@ gethostbyname2(const char *name, int af)
 }
 
 PL_EXPORT struct hostent *
+gethostbyname2(const char *name, int af)
+{
+	struct hostent	*r = NULL;
+	int		 rc, herr = 0;
+
+	rc = gethostbyname2_r(name, af, &names_he, names_hebuf,
+	    sizeof(names_hebuf), &r, &herr);
+	return names_static(rc, r, herr);
+}
+
+PL_EXPORT struct hostent *
 gethostbyname(const char *name)
 {
 	return gethostbyname2(name, AF_INET);
 }
 
+/* The answer to a reverse lookup. */
 struct names_rev {
 	bool	 done;
 	int	 status;
@@ -568,18 +592,29 @@ struct names_rev {
 };
 
 static void
-names_rev_done(void *arg, int status, int timeouts, char *node, char *service)
+names_rev_set(struct names_rev *r, int status, const char *name)
 {
-	struct names_rev *r = arg;
-
-	(void)timeouts;
-	(void)service;
 	r->status = status;
-	if (status == ARES_SUCCESS && node != NULL)
-		snprintf(r->name, sizeof(r->name), "%s", node);
+	if (status == ARES_SUCCESS && name != NULL)
+		snprintf(r->name, sizeof(r->name), "%s", name);
 	else if (status == ARES_SUCCESS)
 		r->status = ARES_ENOTFOUND;
 	r->done = true;
+}
+
+static void
+names_rev_done(void *arg, int status, int timeouts, char *node, char *service)
+{
+	(void)timeouts;
+	(void)service;
+	names_rev_set(arg, status, node);
+}
+
+static void
+names_rev_host(void *arg, int status, int timeouts, struct hostent *he)
+{
+	(void)timeouts;
+	names_rev_set(arg, status, he != NULL ? he->h_name : NULL);
 }
 
 /*
@@ -627,75 +662,31 @@ getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
 	return names_eai(rc) == EAI_AGAIN ? EAI_AGAIN : EAI_NONAME;
 }
 
-struct names_host {
-	bool	 done;
-	int	 status;
-	char	 name[NI_MAXHOST];
-};
-
-static void
-names_host_done(void *arg, int status, int timeouts, struct hostent *he)
-{
-	struct names_host *r = arg;
-
-	(void)timeouts;
-	r->status = status;
-	if (status == ARES_SUCCESS && he != NULL && he->h_name != NULL)
-		snprintf(r->name, sizeof(r->name), "%s", he->h_name);
-	else if (status == ARES_SUCCESS)
-		r->status = ARES_ENOTFOUND;
-	r->done = true;
-}
-
 /* gethostbyaddr_r: the address's name (no aliases), in the caller's buffer. */
 PL_EXPORT int
 gethostbyaddr_r(const void *addr, socklen_t len, int af, struct hostent *ret,
     char *buf, size_t buflen, struct hostent **result, int *h_errnop)
 {
-	struct names_host	 r = { false, ARES_ENOTFOUND, "" };
+	struct names_rev	 r = { false, ARES_ENOTFOUND, "" };
 	ares_channel		 ch;
-	size_t			 need, alen = af == AF_INET6 ? 16 : 4;
-	char			*at, **list;
 	int			 rc;
 
 	*result = NULL;
 	if ((af != AF_INET && af != AF_INET6) || addr == NULL ||
-	    len != (socklen_t)alen) {
+	    len != (af == AF_INET6 ? 16u : 4u)) {
 		*h_errnop = NETDB_INTERNAL;
 		return EINVAL;
 	}
 	if ((rc = names_channel(&ch)) == ARES_SUCCESS) {
-		ares_gethostbyaddr(ch, addr, (int)len, af, names_host_done, &r);
+		ares_gethostbyaddr(ch, addr, (int)len, af, names_rev_host, &r);
 		names_run(ch, &r.done);
 		ares_destroy(ch);
 		rc = r.status;
 	}
-	if (rc != ARES_SUCCESS) {
-		rc = names_eai(rc);
-		*h_errnop = rc == EAI_NONAME ? HOST_NOT_FOUND :
-		    rc == EAI_NODATA ? NO_DATA : rc == EAI_AGAIN ? TRY_AGAIN :
-		    NO_RECOVERY;
-		return rc == EAI_MEMORY ? ENOMEM : 0;
-	}
-	need = 3 * sizeof(char *) + alen + strlen(r.name) + 1 + sizeof(char *);
-	if (buflen < need) {
-		*h_errnop = NETDB_INTERNAL;
-		return ERANGE;
-	}
-	at = buf + ((sizeof(char *) - (uintptr_t)buf % sizeof(char *)) %
-	    sizeof(char *));
-	list = (char **)(void *)at;
-	list[0] = (char *)(list + 3);
-	list[1] = NULL;
-	list[2] = NULL;			/* the aliases: none */
-	memcpy(list[0], addr, alen);
-	ret->h_addr_list = list;
-	ret->h_aliases = list + 2;
-	ret->h_name = strcpy(list[0] + alen, r.name);
-	ret->h_addrtype = af;
-	ret->h_length = (int)alen;
-	*result = ret;
-	return 0;
+	if (rc != ARES_SUCCESS)
+		return names_herr(names_eai(rc), h_errnop);
+	return names_hostent(ret, buf, buflen, af, r.name, &addr, 1, result,
+	    h_errnop);
 }
 
 PL_EXPORT struct hostent *
@@ -706,10 +697,5 @@ gethostbyaddr(const void *addr, socklen_t len, int af)
 
 	rc = gethostbyaddr_r(addr, len, af, &names_he, names_hebuf,
 	    sizeof(names_hebuf), &r, &herr);
-	if (r == NULL) {
-		h_errno = herr;
-		if (rc != 0)
-			errno = rc;
-	}
-	return r;
+	return names_static(rc, r, herr);
 }

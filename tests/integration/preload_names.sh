@@ -83,6 +83,24 @@ try:
 except socket.gaierror as e:
     print("service", "ok" if e.errno == socket.EAI_SERVICE else e.errno)
 print("byname", socket.gethostbyname("peer.mb.test"))
+# Socket types, protocols and ports do not depend on the name: the same
+# hints must give what libc gives for the numeric address.
+diff = 0
+import itertools
+for svc, typ, proto, flags in itertools.product((None, 80, "http", "domain", "99999"),
+        (0, socket.SOCK_STREAM, socket.SOCK_DGRAM, socket.SOCK_RAW),
+        (0, socket.IPPROTO_TCP, socket.IPPROTO_UDP), (0, socket.AI_NUMERICSERV)):
+    got = []
+    for node in ("10.199.0.1", "peer.mb.test"):
+        try:
+            got.append(sorted((x[1], x[2], x[4][1]) for x in
+                socket.getaddrinfo(node, svc, socket.AF_INET, typ, proto, flags)))
+        except socket.gaierror as e:
+            got.append(("error", e.errno))
+    if got[0] != got[1]:
+        diff += 1
+        print("hints", svc, typ, proto, flags, "libc", got[0], "ours", got[1])
+print("hints differ", diff)
 print("rev", socket.getnameinfo(("10.199.0.1", 80), 0))
 print("revnum", socket.getnameinfo(("10.199.0.250", 8000), socket.NI_NUMERICSERV))
 try:
@@ -98,6 +116,9 @@ check "without a socket type, one entry per type, as glibc gives" \
     sh -c "echo \"\$1\" | grep -q '^types \[<SocketKind.SOCK_STREAM: 1>, <SocketKind.SOCK_DGRAM: 2>, <SocketKind.SOCK_RAW: 3>\]'" _ "$out"
 check "an unknown name is EAI_NONAME" sh -c "echo \"\$1\" | grep -q '^gaierror nosuch.mb.test ok'" _ "$out"
 check "an unknown service is EAI_SERVICE" sh -c "echo \"\$1\" | grep -q '^service ok'" _ "$out"
+echo "$out" | grep "^hints [^d]"
+check "120 combinations of service, socket type, protocol and AI_NUMERICSERV give libc's entries and errors" \
+    sh -c "echo \"\$1\" | grep -q '^hints differ 0$'" _ "$out"
 check "gethostbyname answers too" sh -c "echo \"\$1\" | grep -q '^byname 10.199.0.1$'" _ "$out"
 check "getnameinfo finds an address's name by PTR" sh -c "echo \"\$1\" | grep -q \"^rev ('peer.mb.test', 'http')\"" _ "$out"
 check "an address without a name stays a number" sh -c "echo \"\$1\" | grep -q \"^revnum ('10.199.0.250', '8000')\"" _ "$out"
